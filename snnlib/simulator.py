@@ -1,0 +1,289 @@
+"""The simulator: runs a network one time step after another, for a whole batch.
+
+Within each step of ``dt`` seconds, in the order Nengo's reference simulator uses:
+
+1. every object computes its output, in dependency order: input nodes emit
+   their value; a connection with ``synapse=None`` delivers ``transform(pre)``
+   of this step, a filtered connection delivers its filter's output from the
+   previous step; neurons take ``J = bias + gain * input`` and step;
+   pass-through nodes output the sum of their inputs;
+2. probes record (a filtered probe records its filter's previous output);
+3. every filter (on connections and probes) takes this step's value.
+
+So a synapse ``None`` passes values on in the same step, and each filter adds
+one step of delay. All arrays carry the batch on their leading axis.
+"""
+
+import sys
+
+import numpy as np
+
+from ._checks import as_finite_array, check_number, check_positive_int
+from .network import Network, Node
+
+
+class ProbeData(dict):
+    """Probe data: ``data[probe]`` is an array ``(batch, n_steps, size)``."""
+
+    def __missing__(self, probe):
+        raise KeyError(f"{probe!r} is not a probe of this simulator's network; "
+                       "probe data exist for the probes created inside the network")
+
+
+class Simulator:
+    """Simulates a `Network` with time step ``dt``.
+
+    Parameters
+    ----------
+    network : Network
+    dt : float
+        Time step, in seconds (> 0).
+    dtype : numpy dtype
+        float32 (the default, as NengoDL) or float64 (for exact comparisons).
+    chunk_size : int
+        Batches larger than this are run in chunks of this size, with a
+        progress bar (``progress_bar``) on standard output.
+    progress_bar : bool or None
+        Show progress over chunks; None shows it only when there is more than one chunk.
+    """
+
+    def __init__(self, network, dt=0.001, dtype=np.float32, chunk_size=500, progress_bar=None):
+        if not isinstance(network, Network):
+            raise TypeError(f"Simulator: network must be a Network, got {network!r}")
+        self.network = network
+        self.dt = check_number("Simulator", "dt", dt, low=0, low_open=True)
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise ValueError(f"Simulator: dtype must be a float type, got {self.dtype}")
+        self.chunk_size = check_positive_int("Simulator", "chunk_size", chunk_size)
+        self.progress_bar = progress_bar
+        self._plan()
+        self.reset()
+
+    # -- building ------------------------------------------------------------
+
+    def _plan(self):
+        """Order the objects so that each comes after everything it receives
+        from through a ``synapse=None`` connection, and prepare the filters."""
+        net = self.network
+        self.objects = net.nodes + net.neurons
+        self.incoming = {obj: [] for obj in self.objects}
+        for conn in net.connections:
+            self.incoming[conn.post].append(conn)
+
+        order, state = [], {}
+
+        def visit(obj, path):
+            if state.get(obj) == "done":
+                return
+            if state.get(obj) == "visiting":
+                cycle = " -> ".join(repr(o) for o in path + [obj])
+                raise ValueError(f"Simulator: a loop of connections with synapse=None "
+                                 f"({cycle}); give one of them a synapse to delay it")
+            state[obj] = "visiting"
+            for conn in self.incoming[obj]:
+                if conn.synapse is None:
+                    visit(conn.pre, path + [obj])
+            state[obj] = "done"
+            order.append(obj)
+
+        for obj in self.objects:
+            visit(obj, [])
+        self.order = order
+        self.filtered_connections = [c for c in net.connections if c.synapse is not None]
+        self.filtered_probes = [p for p in net.probes if p.synapse is not None]
+        self.filter_steps = {item: item.synapse.make_step(self.dt)
+                             for item in self.filtered_connections + self.filtered_probes}
+        self.input_nodes = [n for n in net.nodes if n.is_input]
+
+    def reset(self):
+        """Back to time 0: neurons at rest, filters empty, probe data cleared."""
+        self.n_steps = 0
+        self.batch_size = None
+        self.state = None
+        self.data = ProbeData({p: np.zeros((0, 0, p.size), self.dtype)
+                               for p in self.network.probes})
+
+    def _initial_state(self, batch_size):
+        state = {}
+        for neurons in self.network.neurons:
+            state[neurons] = neurons.neuron_type.make_state(
+                (batch_size, neurons.size), dtype=self.dtype,
+                initial_state=neurons.initial_state)
+        for item in self.filtered_connections + self.filtered_probes:
+            # a filter's internal state X, and y, the output it last produced
+            size = item.post.size if item in self.filtered_connections else item.size
+            state[item] = {
+                "X": item.synapse.make_state((batch_size, size), self.dt, self.dtype),
+                "y": np.zeros((batch_size, size), self.dtype),
+            }
+        return state
+
+    # -- running ---------------------------------------------------------------
+
+    def trange(self):
+        """Times of the steps run so far, in seconds: ``dt, 2 dt, ...``."""
+        return self.dt * np.arange(1, self.n_steps + 1)
+
+    def run(self, time_in_seconds, inputs=None):
+        """Run for ``time_in_seconds`` (rounded to whole steps); see `run_steps`."""
+        t = check_number("Simulator.run", "time_in_seconds", time_in_seconds, low=0, low_open=True)
+        return self.run_steps(max(1, int(round(t / self.dt))), inputs=inputs)
+
+    def run_steps(self, n_steps, inputs=None):
+        """Run ``n_steps`` steps and return the probe data of these steps.
+
+        Parameters
+        ----------
+        n_steps : int
+            Number of steps (>= 1).
+        inputs : dict, optional
+            ``{node: values}`` for input nodes: values ``(batch, size)`` are held
+            constant over the steps, ``(batch, n_steps, size)`` vary per step.
+            Every batch must have the same size, which stays fixed until `reset`.
+
+        Returns
+        -------
+        dict
+            ``{probe: array (batch, n_steps, size)}``. The simulator also keeps
+            all steps run since the last reset in ``sim.data``; state carries
+            over from one call to the next.
+        """
+        n_steps = check_positive_int("Simulator.run_steps", "n_steps", n_steps)
+        inputs = self._check_inputs(inputs or {}, n_steps)
+        batch_size = self._batch_size(inputs)
+        if self.state is None:
+            self.state = self._initial_state(batch_size)
+            self.batch_size = batch_size
+
+        chunks = range(0, batch_size, self.chunk_size)
+        show = self.progress_bar if self.progress_bar is not None else len(chunks) > 1
+        pieces = []
+        for i, start in enumerate(chunks):
+            items = slice(start, min(start + self.chunk_size, batch_size))
+            pieces.append(self._run_chunk(n_steps, inputs, items))
+            if show:
+                _progress(i + 1, len(chunks), batch_size)
+        new = {p: np.concatenate([piece[p] for piece in pieces]) for p in self.network.probes}
+
+        for probe, values in new.items():
+            old = self.data[probe]
+            self.data[probe] = values if old.size == 0 else np.concatenate([old, values], axis=1)
+        self.n_steps += n_steps
+        return ProbeData(new)
+
+    def _check_inputs(self, inputs, n_steps):
+        checked = {}
+        for node, values in inputs.items():
+            if not isinstance(node, Node) or node not in self.network.nodes:
+                raise ValueError(f"Simulator.run_steps: inputs given for {node!r}, which is "
+                                 "not a node of this simulator's network")
+            if not node.is_input:
+                raise ValueError(f"Simulator.run_steps: {node!r} is a pass-through node; "
+                                 "inputs can only replace the output of an input node")
+            values = as_finite_array(f"inputs for {node!r}", "values", values, dtype=self.dtype)
+            held = values.ndim == 2 and values.shape[1] == node.size
+            varying = values.ndim == 3 and values.shape[1:] == (n_steps, node.size)
+            if not (held or varying):
+                raise ValueError(
+                    f"Simulator.run_steps: inputs for {node!r} have shape {values.shape}; "
+                    f"expected (batch, {node.size}) held constant, or "
+                    f"(batch, {n_steps}, {node.size}) for these {n_steps} steps")
+            checked[node] = values[:, None, :] if held else values
+        return checked
+
+    def _batch_size(self, inputs):
+        sizes = {len(v) for v in inputs.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"Simulator.run_steps: inputs have different batch sizes {sizes}")
+        batch_size = sizes.pop() if sizes else (self.batch_size or 1)
+        if batch_size < 1:
+            raise ValueError("Simulator.run_steps: inputs have an empty batch")
+        if self.batch_size is not None and batch_size != self.batch_size:
+            raise ValueError(
+                f"Simulator.run_steps: the batch size is {batch_size}, but the "
+                f"simulator's state holds {self.batch_size} items from earlier runs; "
+                "call sim.reset() before running a new batch")
+        return batch_size
+
+    def _run_chunk(self, n_steps, inputs, items):
+        """Run ``n_steps`` for the batch items in the slice ``items``."""
+        state = {key: _take(value, items) for key, value in self.state.items()}
+        batch = items.stop - items.start
+        records = {p: np.empty((batch, n_steps, p.size), self.dtype) for p in self.network.probes}
+        for k in range(n_steps):
+            step = self.n_steps + k + 1
+            output = self._step(step, k, inputs, items, state, batch)
+            for probe in self.network.probes:
+                source = state[probe]["y"] if probe.synapse is not None else output[probe.target]
+                records[probe][:, k] = source
+            self._update_filters(output, state)
+        for key, value in state.items():  # chunks are copies: write the state back
+            _put(self.state[key], items, value)
+        return records
+
+    def _step(self, step, k, inputs, items, state, batch):
+        """Compute every object's output for one step (stage 1 above)."""
+        output = {}
+        t = step * self.dt
+        for obj in self.order:
+            if obj in inputs:
+                values = inputs[obj][items]
+                output[obj] = values[:, min(k, values.shape[1] - 1)]
+            elif isinstance(obj, Node) and obj.is_input:
+                value = obj._call(t) if obj.function is not None else obj.value
+                output[obj] = np.broadcast_to(value.astype(self.dtype), (batch, obj.size))
+            elif isinstance(obj, Node):
+                total = np.zeros((batch, obj.size), self.dtype)
+                for conn in self.incoming[obj]:
+                    total += self._delivered(conn, output, state)
+                output[obj] = total
+            else:  # Neurons: J = bias + gain * (each connection's delivery)
+                J = np.empty((batch, obj.size), self.dtype)
+                J[...] = obj.bias
+                for conn in self.incoming[obj]:
+                    J += obj.gain.astype(self.dtype) * self._delivered(conn, output, state)
+                output[obj] = obj.neuron_type.step(self.dt, J, state[obj])
+        return output
+
+    def _delivered(self, conn, output, state):
+        """What ``conn`` delivers this step: its filter's previous output, or with
+        no synapse, ``transform(pre)`` of this very step."""
+        if conn.synapse is not None:
+            return state[conn]["y"]
+        return conn.apply_transform(output[conn.pre])
+
+    def _update_filters(self, output, state):
+        """Every filter takes this step's value (stage 3 above)."""
+        for conn in self.filtered_connections:
+            value = conn.apply_transform(output[conn.pre])
+            state[conn]["y"] = self.filter_steps[conn](state[conn]["X"], value)
+        for probe in self.filtered_probes:
+            value = output[probe.target]
+            state[probe]["y"] = self.filter_steps[probe](state[probe]["X"], value)
+
+
+def _take(value, items):
+    if isinstance(value, dict):
+        return {k: v[..., items, :].copy() for k, v in value.items()}
+    return value[..., items, :].copy()
+
+
+def _put(target, items, value):
+    if isinstance(target, dict):
+        for k in target:
+            target[k][..., items, :] = value[k]
+    else:
+        target[..., items, :] = value
+
+
+def _progress(done, total, batch_size):
+    """A one-line progress bar on standard output (never on stderr, which
+    nbgrader would count against a grading cell)."""
+    width = 30
+    filled = width * done // total
+    sys.stdout.write(f"\rsimulating {batch_size} items: [{'#' * filled}{'.' * (width - filled)}] "
+                     f"chunk {done}/{total}")
+    if done == total:
+        sys.stdout.write("\n")
+    sys.stdout.flush()
