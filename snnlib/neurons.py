@@ -201,7 +201,9 @@ class LIF(LIFRate):
 
     When ``v`` passes 1 the neuron spikes (output ``amplitude / dt`` in that step),
     ``v`` is reset to 0 and held there for ``tau_ref`` seconds, counted from the
-    moment within the step when ``v`` crossed 1 (sub-step spike timing).
+    moment within the step when ``v`` crossed 1 (sub-step spike timing). This
+    makes simulated rates equal `rates` whenever ``tau_ref >= dt``; with a
+    shorter ``tau_ref`` the rest of the spiking step is lost, as in Nengo.
 
     Parameters
     ----------
