@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def normalise(requirement):
     name, _, bound = re.match(r"([A-Za-z0-9_.\-]+)\s*(([<>=!~]=?.*)?)", requirement).groups()
-    return name.lower().replace("_", "-"), bound.replace(" ", "")
+    return name.lower().replace("_", "-"), (bound or "").replace(" ", "")
 
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
@@ -18,7 +18,8 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     for extra in project["optional-dependencies"].values():
         wanted.update(normalise(r) for r in extra)
     conda = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    dependencies = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+    for line in dependencies.splitlines():
         match = re.match(r"\s{2}- ([A-Za-z][^:#]*)$", line)  # top-level dependency entries
         if match and not match.group(1).startswith(("python", "pip")):
             name, bound = normalise(match.group(1).strip())
