@@ -1,0 +1,527 @@
+"""snnlib against Nengo's reference simulator, spike for spike, at float64.
+
+Each network is described once, through `Mirror`, which builds it in snnlib and in
+Nengo side by side; both are run and every probe is compared. Spikes must be
+identical (``assert_array_equal``); continuous values (filtered probes, pass-through
+nodes) agree to 1e-10, because the two libraries compute the discretised filter
+coefficients with different matrix exponentials (they differ in the last bits).
+
+What makes the two simulations the same network:
+
+- snnlib neurons start at rest; Nengo's start at a random voltage unless
+  ``initial_state={"voltage": Choice([0])}`` is given;
+- gain and bias are passed to ``nengo.Ensemble`` explicitly and connections go to
+  ``ens.neurons``, so Nengo computes ``J = bias + gain * input`` as snnlib does;
+- a `snnlib.Conv2D` with ``kernel=K`` is ``nengo.Convolution(..., channels_last=True,
+  init=K)``, which has no bias.
+
+Every test also checks that its network spikes enough for the comparison to mean
+something. Skipped as a whole when Nengo is not installed.
+"""
+
+import numpy as np
+import pytest
+
+nengo = pytest.importorskip("nengo")
+
+from nengo.builder.transforms import conv2d as nengo_conv2d  # noqa: E402
+
+import snnlib as snn  # noqa: E402
+
+RTOL = ATOL = 1e-10  # continuous values from simulations
+EXACT = 1e-12  # functions computed without simulation
+
+
+# --- building the same network in both libraries -------------------------------
+
+
+def nengo_neuron_type(neuron_type):
+    """The Nengo neuron type with the same parameters, starting at rest."""
+    at_rest = {"voltage": nengo.dists.Choice([0])}
+    if isinstance(neuron_type, snn.LIF):
+        return nengo.LIF(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
+                         min_voltage=neuron_type.min_voltage,
+                         amplitude=neuron_type.amplitude, initial_state=at_rest)
+    if isinstance(neuron_type, snn.LIFRate):
+        return nengo.LIFRate(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
+                             amplitude=neuron_type.amplitude)
+    if isinstance(neuron_type, snn.SpikingRectifiedLinear):
+        return nengo.SpikingRectifiedLinear(amplitude=neuron_type.amplitude,
+                                            initial_state=at_rest)
+    if isinstance(neuron_type, snn.RectifiedLinear):
+        return nengo.RectifiedLinear(amplitude=neuron_type.amplitude)
+    raise NotImplementedError(neuron_type)
+
+
+def nengo_synapse(synapse):
+    if synapse is None:
+        return None
+    if isinstance(synapse, snn.Alpha):
+        return nengo.Alpha(synapse.tau)
+    if isinstance(synapse, snn.Lowpass):
+        return nengo.Lowpass(synapse.tau)
+    raise NotImplementedError(synapse)
+
+
+def nengo_transform(transform, shape_in):
+    """A matrix or scalar stays as it is; a Conv2D becomes a nengo.Convolution."""
+    if isinstance(transform, snn.Conv2D):
+        assert not transform.use_bias, "nengo.Convolution has no bias"
+        return nengo.Convolution(
+            transform.filters, input_shape=shape_in, kernel_size=transform.kernel_size,
+            strides=transform.strides, padding=transform.padding, channels_last=True,
+            init=transform.kernel)
+    assert not isinstance(transform, snn.Transform)
+    return transform
+
+
+class Mirror:
+    """Builds one network in snnlib and in Nengo; objects are (snnlib, nengo) pairs."""
+
+    def __init__(self):
+        self.snn_net = snn.Network(seed=0, default_synapse=None)
+        self.nengo_net = nengo.Network(seed=0)
+        self.probes = {}  # name -> (snnlib probe, nengo probe)
+
+    def node(self, output=None, size_in=None):
+        with self.snn_net, self.nengo_net:
+            return (snn.Node(output=output, size_in=size_in),
+                    nengo.Node(output=output, size_in=size_in))
+
+    def neurons(self, neuron_type, gain, bias, shape=None):
+        n = len(gain)
+        with self.snn_net, self.nengo_net:
+            ens = nengo.Ensemble(n, 1, neuron_type=nengo_neuron_type(neuron_type),
+                                 gain=gain, bias=bias)
+            return snn.Neurons(n, neuron_type, gain=gain, bias=bias, shape=shape), ens.neurons
+
+    def connect(self, pre, post, transform=1.0, synapse=None, shape_in=None):
+        with self.snn_net, self.nengo_net:
+            snn.Connection(pre[0], post[0], transform=transform, synapse=synapse,
+                           shape_in=shape_in)
+            nengo.Connection(pre[1], post[1], synapse=nengo_synapse(synapse),
+                             transform=nengo_transform(transform, shape_in))
+
+    def conv_layer(self, x, conv, shape_in, synapse=None):
+        """``snn.Layer(conv)``: a pass-through node fed through the convolution."""
+        with self.snn_net, self.nengo_net:
+            node = snn.Layer(conv)(x[0], shape_in=shape_in, synapse=synapse)
+            nengo_node = nengo.Node(size_in=node.size)
+            nengo.Connection(x[1], nengo_node, synapse=nengo_synapse(synapse),
+                             transform=nengo_transform(conv, shape_in))
+            return node, nengo_node
+
+    def neuron_layer(self, x, neuron_type, gain, bias, synapse=None):
+        """``snn.Layer(neuron_type)``: one neuron per element of ``x``, one to one."""
+        with self.snn_net, self.nengo_net:
+            neurons = snn.Layer(neuron_type)(x[0], gain=gain, bias=bias, synapse=synapse)
+            ens = nengo.Ensemble(neurons.size, 1, neuron_type=nengo_neuron_type(neuron_type),
+                                 gain=neurons.gain, bias=neurons.bias)
+            nengo.Connection(x[1], ens.neurons, synapse=nengo_synapse(synapse))
+            return neurons, ens.neurons
+
+    def probe(self, name, target, synapse=None):
+        with self.snn_net, self.nengo_net:
+            self.probes[name] = (snn.Probe(target[0], synapse=synapse),
+                                 nengo.Probe(target[1], synapse=nengo_synapse(synapse)))
+
+    def run(self, n_steps, dt=0.001):
+        """Run both; return ``{name: (snnlib data, nengo data)}``, each ``(n_steps, size)``."""
+        snn_sim = snn.Simulator(self.snn_net, dt=dt, dtype=np.float64)
+        snn_data = snn_sim.run_steps(n_steps)
+        with nengo.Simulator(self.nengo_net, dt=dt, progress_bar=False) as nengo_sim:
+            nengo_sim.run_steps(n_steps)
+        out = {}
+        for name, (snn_probe, nengo_probe) in self.probes.items():
+            ours, theirs = snn_data[snn_probe], nengo_sim.data[nengo_probe]
+            assert ours.shape == (1,) + theirs.shape, name
+            out[name] = (ours[0], theirs)
+        return out
+
+
+def assert_same_spikes(name, ours, theirs, height, min_spikes):
+    """Spike trains identical; each spike ``height`` (= amplitude / dt) high, or a
+    whole number of them; at least ``min_spikes`` spikes in all."""
+    n_spikes = ours / height
+    np.testing.assert_allclose(n_spikes, np.round(n_spikes), rtol=0, atol=1e-9,
+                               err_msg=f"{name}: outputs are not whole spikes")
+    assert n_spikes.sum() >= min_spikes, (
+        f"{name}: only {n_spikes.sum():.0f} spikes; the test needs >= {min_spikes}")
+    mismatch = np.argwhere(ours != theirs)
+    print("SPIKES", name, n_spikes.sum(), np.count_nonzero(n_spikes.sum(0)), n_spikes.shape)
+    assert mismatch.size == 0, (
+        f"{name}: {len(mismatch)} (step, neuron) entries differ, first at "
+        f"(step, neuron) = {tuple(mismatch[0])}: snnlib {ours[tuple(mismatch[0])]}, "
+        f"nengo {theirs[tuple(mismatch[0])]}")
+    np.testing.assert_array_equal(ours, theirs, err_msg=name)
+
+
+def assert_close(name, ours, theirs, min_abs=1e-3):
+    """Continuous values equal to 1e-10, and not trivially zero."""
+    assert np.abs(theirs).max() >= min_abs, f"{name}: the signal is (nearly) all zero"
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def drive(t):
+    """A time-varying 3-d input that changes sign, so currents go below zero too."""
+    return np.array([np.sin(2 * np.pi * 3 * t),
+                     np.cos(2 * np.pi * 5 * t + 0.3),
+                     1.5 * np.sin(2 * np.pi * 1.7 * t) ** 3])
+
+
+def driven_population(mirror, neuron_type, gain, bias, synapse, transform):
+    """A population driven by `drive` through a matrix ``transform`` (n, 3)."""
+    inp = mirror.node(drive)
+    neurons = mirror.neurons(neuron_type, gain, bias)
+    mirror.connect(inp, neurons, transform=transform, synapse=synapse)
+    return neurons
+
+
+def snnlib_only_spikes(neuron_type, gain, bias, synapse, transform, dt, n_steps):
+    """The spikes of a driven population, simulated by snnlib alone."""
+    with snn.Network(default_synapse=None) as net:
+        inp = snn.Node(drive)
+        neurons = snn.Neurons(len(gain), neuron_type, gain=gain, bias=bias)
+        snn.Connection(inp, neurons, transform=transform, synapse=synapse)
+        probe = snn.Probe(neurons)
+    return snn.Simulator(net, dt=dt, dtype=np.float64).run_steps(n_steps)[probe][0]
+
+
+SYNAPSES = {"None": None, "Lowpass(0.005)": snn.Lowpass(0.005)}
+
+
+# --- 1. LIF ---------------------------------------------------------------------
+
+LIF_CASES = [
+    # tau_rc, tau_ref, min_voltage, amplitude, dt
+    (0.02, 0.002, 0.0, 1.0, 0.001),
+    (0.02, 0.002, -np.inf, 1.0, 0.001),
+    (0.02, 0.002, -0.5, 0.01, 0.001),
+    (0.05, 0.0, 0.0, 0.01, 0.001),
+    (0.01, 0.0053, -np.inf, 0.01, 0.001),  # tau_ref not a multiple of dt
+    (0.03, 0.001, -1.0, 1.0, 0.0005),
+]
+
+
+@pytest.mark.parametrize("synapse", SYNAPSES, ids=str)
+@pytest.mark.parametrize("tau_rc, tau_ref, min_voltage, amplitude, dt", LIF_CASES)
+def test_lif_population_spikes(tau_rc, tau_ref, min_voltage, amplitude, dt, synapse):
+    rng = np.random.default_rng(1)
+    n, n_steps = 12, 400
+    gain, bias = rng.uniform(1.6, 4, n), rng.uniform(-0.5, 2, n)
+    neuron_type = snn.LIF(tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=min_voltage,
+                          amplitude=amplitude)
+    transform = rng.normal(0, 1, size=(n, 3))
+    mirror = Mirror()
+    neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse], transform)
+    mirror.probe("spikes", neurons)
+    ours, theirs = mirror.run(n_steps, dt=dt)["spikes"]
+    assert_same_spikes("LIF", ours, theirs, amplitude / dt, min_spikes=100)
+    assert np.count_nonzero(ours.sum(axis=0)) >= n // 2, "too few neurons spike"
+
+    if min_voltage != 0:
+        # the floor on the voltage must matter in this network, or the case tests nothing
+        at_zero = snn.LIF(tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=0, amplitude=amplitude)
+        floored = snnlib_only_spikes(at_zero, gain, bias, SYNAPSES[synapse], transform, dt,
+                                     n_steps)
+        assert not np.array_equal(ours, floored), f"min_voltage={min_voltage} changes nothing"
+
+
+# --- 2. SpikingRectifiedLinear -------------------------------------------------
+
+
+@pytest.mark.parametrize("synapse", SYNAPSES, ids=str)
+@pytest.mark.parametrize("amplitude", [1.0, 0.01])
+@pytest.mark.parametrize("current_scale", [100.0, 2500.0], ids=["slow", "several-per-step"])
+def test_spiking_rectified_linear_spikes(amplitude, synapse, current_scale):
+    rng = np.random.default_rng(2)
+    n, n_steps, dt = 10, 300, 0.001
+    gain = current_scale * rng.uniform(0.5, 2, n)
+    bias = current_scale * rng.uniform(-0.5, 0.5, n)
+    neuron_type = snn.SpikingRectifiedLinear(amplitude=amplitude)
+    mirror = Mirror()
+    neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse],
+                                rng.normal(0, 1, (n, 3)))
+    mirror.probe("spikes", neurons)
+    ours, theirs = mirror.run(n_steps, dt=dt)["spikes"]
+    assert_same_spikes("SpikingRectifiedLinear", ours, theirs, amplitude / dt, min_spikes=150)
+    if current_scale > 1000:  # J * dt > 1: some steps hold more than one spike
+        assert (ours / (amplitude / dt)).max() >= 2
+
+
+# --- 3. rate neurons -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("synapse", SYNAPSES, ids=str)
+@pytest.mark.parametrize("neuron_type", [
+    snn.RectifiedLinear(), snn.RectifiedLinear(amplitude=0.01),
+    snn.LIFRate(), snn.LIFRate(tau_rc=0.05, tau_ref=0.004, amplitude=0.01),
+], ids=repr)
+def test_rate_population_outputs(neuron_type, synapse):
+    rng = np.random.default_rng(3)
+    n = 10
+    gain, bias = rng.uniform(1.6, 4, n), rng.uniform(-0.5, 2, n)
+    mirror = Mirror()
+    neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse],
+                                rng.normal(0, 1, (n, 3)))
+    mirror.probe("rates", neurons)
+    mirror.probe("filtered", neurons, synapse=snn.Lowpass(0.01))
+    data = mirror.run(200)
+    ours, theirs = data["rates"]
+    assert np.count_nonzero(ours) > ours.size // 4, "too few positive outputs"
+    assert np.count_nonzero(ours == 0) > 0, "the rectification is never tested"
+    assert_close("rates", ours, theirs, min_abs=neuron_type.amplitude)
+    assert_close("filtered rates", *data["filtered"], min_abs=neuron_type.amplitude)
+
+
+# --- 4. chains of populations ------------------------------------------------------
+
+CHAIN_SYNAPSES = {
+    "None-None": (None, None),
+    "Lowpass-Alpha": (snn.Lowpass(0.005), snn.Alpha(0.01)),
+    "Alpha-None": (snn.Alpha(0.01), None),
+    "None-Lowpass": (None, snn.Lowpass(0.005)),
+}
+
+
+@pytest.mark.parametrize("amplitude", [1.0, 0.01])
+@pytest.mark.parametrize("synapses", CHAIN_SYNAPSES)
+def test_chain_of_populations(synapses, amplitude):
+    rng = np.random.default_rng(4)
+    sizes, n_steps, dt = (20, 16, 12), 300, 0.001
+    neuron_type = snn.LIF(amplitude=amplitude)
+    mirror = Mirror()
+    inp = mirror.node(drive)
+    layers = [mirror.neurons(neuron_type, rng.uniform(1, 3, sizes[0]),
+                             rng.uniform(0.5, 2, sizes[0]))]
+    mirror.connect(inp, layers[0], transform=rng.normal(0, 1, (sizes[0], 3)), synapse=None)
+    for size, synapse in zip(sizes[1:], CHAIN_SYNAPSES[synapses]):
+        layer = mirror.neurons(neuron_type, rng.uniform(1, 3, size), rng.uniform(0, 1, size))
+        # weights such that about 20 presynaptic spikes in 20 ms drive a neuron to fire,
+        # whatever the amplitude
+        weights = rng.uniform(-0.5, 1.5, (size, len(layers[-1][0].gain))) * 0.004 / amplitude
+        mirror.connect(layers[-1], layer, transform=weights, synapse=synapse)
+        layers.append(layer)
+    for i, layer in enumerate(layers):
+        mirror.probe(f"layer {i}", layer)
+        mirror.probe(f"layer {i} Lowpass(0.1)", layer, synapse=snn.Lowpass(0.1))
+        mirror.probe(f"layer {i} Alpha(0.005)", layer, synapse=snn.Alpha(0.005))
+    data = mirror.run(n_steps, dt=dt)
+    for i in range(len(layers)):
+        assert_same_spikes(f"layer {i}", *data[f"layer {i}"], amplitude / dt, min_spikes=60)
+        assert_close(f"layer {i} Lowpass(0.1)", *data[f"layer {i} Lowpass(0.1)"])
+        assert_close(f"layer {i} Alpha(0.005)", *data[f"layer {i} Alpha(0.005)"])
+
+
+# --- 5. pass-through nodes -----------------------------------------------------
+
+
+@pytest.mark.parametrize("synapse", [None, snn.Lowpass(0.005), snn.Alpha(0.01)], ids=repr)
+def test_passthrough_node_fed_by_neurons(synapse):
+    rng = np.random.default_rng(5)
+    n, m, n_steps, dt, amplitude = 20, 6, 300, 0.001, 0.01
+    neuron_type = snn.LIF(amplitude=amplitude)
+    mirror = Mirror()
+    neurons = driven_population(mirror, neuron_type, rng.uniform(1, 3, n),
+                                rng.uniform(0.5, 2, n), None, rng.normal(0, 1, (n, 3)))
+    passthrough = mirror.node(size_in=m)
+    mirror.connect(neurons, passthrough, transform=rng.normal(0, 1, (m, n)), synapse=synapse)
+    # and on from the pass-through into more neurons (one to one, no synapse)
+    after = mirror.neurons(neuron_type, rng.uniform(0.5, 1, m), rng.uniform(0.8, 1.2, m))
+    mirror.connect(passthrough, after, synapse=None)
+
+    mirror.probe("spikes", neurons)
+    mirror.probe("node", passthrough)
+    mirror.probe("node Lowpass(0.1)", passthrough, synapse=snn.Lowpass(0.1))
+    mirror.probe("node Alpha(0.01)", passthrough, synapse=snn.Alpha(0.01))
+    mirror.probe("after", after)
+    data = mirror.run(n_steps, dt=dt)
+    assert_same_spikes("population", *data["spikes"], amplitude / dt, min_spikes=200)
+    assert_close("pass-through node", *data["node"])
+    assert_close("pass-through node, Lowpass(0.1)", *data["node Lowpass(0.1)"])
+    assert_close("pass-through node, Alpha(0.01)", *data["node Alpha(0.01)"])
+    assert_same_spikes("after the node", *data["after"], amplitude / dt, min_spikes=30)
+
+
+# --- 6. convolutional networks ---------------------------------------------------
+
+CONV_CASES = {
+    # image (H, W, C); conv 1 and conv 2 as (filters, kernel_size, strides, padding)
+    "6x6 valid s1, valid s1": ((6, 6, 2), (3, 3, 1, "valid"), (2, 3, 1, "valid")),
+    "8x8 same s2 (pad 0,1), same s1": ((8, 8, 2), (4, 3, 2, "same"), (3, 3, 1, "same")),
+    "7x7 same s2 (pad 1,1), valid s2": ((7, 7, 3), (3, 3, 2, "same"), (2, 2, 2, "valid")),
+    "9x8 valid s2, same s2": ((9, 8, 2), (3, 3, 2, "valid"), (2, 2, 2, "same")),
+    "7x6 same k(3,2), same k4 s2 (pad 1,2)": ((7, 6, 2), (3, (3, 2), 1, "same"),
+                                               (2, 4, 2, "same")),
+    "5x5 same k4 s2 (pad 1,2), valid": ((5, 5, 1), (4, 4, 2, "same"), (2, 2, 1, "valid")),
+}
+
+
+def make_conv(rng, shape_in, filters, kernel_size, strides, padding, scale):
+    conv = snn.Conv2D(filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                      use_bias=False)
+    kernel = rng.uniform(-0.5, 1, conv.kernel_shape(shape_in)) * scale
+    return snn.Conv2D(filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                      use_bias=False, kernel=kernel)
+
+
+@pytest.mark.parametrize("synapse", [None, snn.Lowpass(0.005)], ids=repr)
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_convolutional_network(case, synapse):
+    rng = np.random.default_rng(6)
+    shape_in, conv1_args, conv2_args = CONV_CASES[case]
+    amplitude, dt, n_steps = 0.01, 0.001, 100
+    neuron_type = snn.LIF(amplitude=amplitude)
+    image = rng.uniform(0, 1, shape_in)
+
+    conv1 = make_conv(rng, shape_in, *conv1_args, scale=0.5)
+    shape1 = conv1.output_shape(shape_in)
+    mirror = Mirror()
+    inp = mirror.node(image.ravel())
+    # conv 1 as snn.Layer: a pass-through node, then one LIF per element
+    node1 = mirror.conv_layer(inp, conv1, shape_in)
+    n1 = int(np.prod(shape1))
+    lif1 = mirror.neuron_layer(node1, neuron_type, rng.uniform(1, 3, n1),
+                               rng.uniform(0, 1, n1))
+    # conv 2 as a connection transform straight into the neurons
+    conv2 = make_conv(rng, shape1, *conv2_args, scale=0.15 / amplitude)
+    shape2 = conv2.output_shape(shape1)
+    n2 = int(np.prod(shape2))
+    lif2 = mirror.neurons(neuron_type, rng.uniform(1, 3, n2), rng.uniform(0, 1, n2),
+                          shape=shape2)
+    mirror.connect(lif1, lif2, transform=conv2, synapse=synapse, shape_in=shape1)
+
+    mirror.probe("conv 1 node", node1)
+    mirror.probe("conv 1 node Lowpass(0.1)", node1, synapse=snn.Lowpass(0.1))
+    mirror.probe("LIF 1", lif1)
+    mirror.probe("LIF 2", lif2)
+    mirror.probe("LIF 2 Lowpass(0.1)", lif2, synapse=snn.Lowpass(0.1))
+    data = mirror.run(n_steps, dt=dt)
+
+    assert nengo_transform(conv2, shape1).output_shape.shape == shape2
+    assert_close("conv 1 node", *data["conv 1 node"])
+    assert_close("conv 1 node, Lowpass(0.1)", *data["conv 1 node Lowpass(0.1)"])
+    assert_same_spikes("LIF 1", *data["LIF 1"], amplitude / dt, min_spikes=2 * n1)
+    assert_same_spikes("LIF 2", *data["LIF 2"], amplitude / dt, min_spikes=2 * n2)
+    assert_close("LIF 2, Lowpass(0.1)", *data["LIF 2 Lowpass(0.1)"])
+
+
+# --- 7. Conv2D's matrix and apply against Nengo's conv2d ------------------------
+
+CONV_SHAPES = [
+    # shape_in, filters, kernel_size, strides, padding
+    ((6, 6, 2), 3, 3, 1, "valid"),
+    ((6, 6, 2), 3, 3, 1, "same"),
+    ((8, 8, 2), 2, 3, 2, "same"),  # TF-style "same": pad 0 before, 1 after
+    ((7, 7, 3), 2, 3, 2, "same"),
+    ((7, 6, 2), 4, (3, 2), (2, 1), "same"),
+    ((9, 8, 1), 2, (2, 4), (1, 3), "valid"),
+    ((5, 5, 2), 3, 4, 2, "same"),  # pad 1 before, 2 after
+]
+
+
+@pytest.mark.parametrize("shape_in, filters, kernel_size, strides, padding", CONV_SHAPES)
+def test_conv2d_against_nengo_conv2d(shape_in, filters, kernel_size, strides, padding):
+    rng = np.random.default_rng(7)
+    conv = make_conv(rng, shape_in, filters, kernel_size, strides, padding, scale=1.0)
+    nengo_conv = nengo_transform(conv, shape_in)
+    assert conv.output_shape(shape_in) == nengo_conv.output_shape.shape
+    assert conv.kernel.shape == nengo_conv.kernel_shape
+
+    def nengo_apply(x):  # x: (batch, H, W, C) -> (batch, n_out)
+        y = nengo_conv2d(x, conv.kernel, pad=padding.upper(), stride=conv.strides)
+        return y.reshape(len(x), -1)
+
+    n_in = int(np.prod(shape_in))
+    # the dense matrix: Nengo's conv2d applied to every unit input
+    nengo_matrix = nengo_apply(np.eye(n_in).reshape((n_in,) + shape_in)).T
+    np.testing.assert_allclose(conv.to_matrix(shape_in), nengo_matrix, rtol=EXACT, atol=EXACT)
+
+    x = rng.normal(size=(5,) + shape_in)
+    expected = nengo_apply(x)
+    np.testing.assert_allclose(conv.apply(x.reshape(5, -1), shape_in), expected,
+                               rtol=EXACT, atol=EXACT)
+    np.testing.assert_allclose(conv.apply(x, shape_in), expected, rtol=EXACT, atol=EXACT)
+
+
+# --- 8. gain_bias, rates, filt -------------------------------------------------
+
+NEURON_PAIRS = [
+    (snn.LIFRate(), nengo.LIFRate()),
+    (snn.LIF(), nengo.LIF()),
+    (snn.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01),
+     nengo.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01)),
+    (snn.LIFRate(tau_rc=0.01, tau_ref=0.004), nengo.LIFRate(tau_rc=0.01, tau_ref=0.004)),
+    (snn.RectifiedLinear(), nengo.RectifiedLinear()),
+    (snn.RectifiedLinear(amplitude=0.01), nengo.RectifiedLinear(amplitude=0.01)),
+    (snn.SpikingRectifiedLinear(), nengo.SpikingRectifiedLinear()),
+]
+
+
+@pytest.mark.parametrize("ours, theirs", NEURON_PAIRS, ids=lambda p: repr(p))
+def test_gain_bias_and_rates(ours, theirs):
+    rng = np.random.default_rng(8)
+    max_rates = rng.uniform(50, 240, 20)
+    intercepts = rng.uniform(-0.95, 0.95, 20)
+    gain, bias = snn.gain_bias(ours, max_rates, intercepts)
+    nengo_gain, nengo_bias = theirs.gain_bias(max_rates, intercepts)
+    np.testing.assert_allclose(gain, nengo_gain, rtol=EXACT, atol=EXACT)
+    np.testing.assert_allclose(bias, nengo_bias, rtol=EXACT, atol=EXACT)
+
+    x = np.linspace(-1.5, 1.5, 61)
+    expected = theirs.rates(x, gain, bias)  # (61, 20)
+    J = gain * x[:, None] + bias
+    rates = ours.rates(J)
+    assert rates.shape == J.shape
+    assert np.count_nonzero(expected) > expected.size // 4
+    np.testing.assert_allclose(rates, expected, rtol=EXACT, atol=EXACT)
+
+    # the tutorial's setting: max_rates=100, intercepts=0
+    tutorial_gain, tutorial_bias = snn.gain_bias(ours, 100, 0)
+    nengo_tutorial = theirs.gain_bias(np.array([100.0]), np.array([0.0]))
+    np.testing.assert_allclose([tutorial_gain, tutorial_bias], np.ravel(nengo_tutorial),
+                               rtol=EXACT, atol=EXACT)
+
+
+@pytest.mark.parametrize("dt", [0.001, 0.0005])
+@pytest.mark.parametrize("synapse", [snn.Lowpass(0.005), snn.Lowpass(0.1), snn.Alpha(0.01),
+                                     snn.Alpha(0.002)], ids=repr)
+def test_filt(synapse, dt):
+    rng = np.random.default_rng(9)
+    theirs = nengo_synapse(synapse)
+    # a spike train and a noisy signal, starting with a non-zero value: the first
+    # output shows whether y[0] includes x[0] (in both libraries it does)
+    x = np.zeros((300, 4))
+    x[rng.random((300, 4)) < 0.1] = 1 / dt
+    x[0] = 1 / dt
+    x[:, 3] = rng.normal(size=300)
+    expected = theirs.filt(x, dt=dt, y0=0)
+    assert np.all(expected[0] != 0)
+    filtered = synapse.filt(x, dt)
+    np.testing.assert_allclose(filtered, expected, rtol=EXACT, atol=EXACT)
+
+    # probe-like data (batch, n_steps, size), filtered along axis 1
+    batch = rng.normal(size=(3, 200, 2))
+    np.testing.assert_allclose(synapse.filt(batch, dt, axis=1),
+                               theirs.filt(batch, dt=dt, axis=1, y0=0),
+                               rtol=EXACT, atol=EXACT)
+
+
+# --- 9. a long run -------------------------------------------------------------
+
+
+def test_long_run_spike_counts():
+    rng = np.random.default_rng(10)
+    n, n_steps, dt = 100, 1000, 0.001
+    neuron_type = snn.LIF()
+    gain, bias = snn.gain_bias(neuron_type, rng.uniform(100, 250, n), rng.uniform(-0.9, 0.9, n))
+    mirror = Mirror()
+    neurons = driven_population(mirror, neuron_type, gain, bias, snn.Lowpass(0.005),
+                                rng.normal(0, 1, (n, 3)))
+    mirror.probe("spikes", neurons)
+    ours, theirs = mirror.run(n_steps, dt=dt)["spikes"]
+    counts, nengo_counts = (ours * dt).sum(axis=0), (theirs * dt).sum(axis=0)
+    assert counts.sum() >= 5000
+    assert np.count_nonzero(counts) >= 90
+    np.testing.assert_array_equal(np.round(counts), np.round(nengo_counts))
+    assert_same_spikes("1 s of 100 LIF neurons", ours, theirs, 1 / dt, min_spikes=5000)
