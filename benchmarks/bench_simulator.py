@@ -9,22 +9,7 @@ import time
 import numpy as np
 
 import snnlib as snn
-
-
-def tutorial_network(seed=0):
-    neuron_type = snn.LIF(amplitude=0.01)
-    gain, bias = snn.gain_bias(neuron_type, max_rates=100, intercepts=0)
-    with snn.Network(seed=seed, default_synapse=None) as net:
-        inp = snn.Node(np.zeros(28 * 28))
-        x = snn.Layer(snn.Conv2D(filters=32, kernel_size=3))(inp, shape_in=(28, 28, 1))
-        x = snn.Layer(neuron_type)(x, gain=gain, bias=bias)
-        x = snn.Layer(snn.Conv2D(filters=64, strides=2, kernel_size=3))(x, shape_in=(26, 26, 32))
-        x = snn.Layer(neuron_type)(x, gain=gain, bias=bias)
-        x = snn.Layer(snn.Conv2D(filters=128, strides=2, kernel_size=3))(x, shape_in=(12, 12, 64))
-        x = snn.Layer(neuron_type)(x, gain=gain, bias=bias)
-        out = snn.Layer(snn.Dense(units=10))(x)
-        snn.Probe(out, synapse=0.1)
-    return net, inp
+from snnlib.mnist import build_network
 
 
 def best_of(n_repeats, run):
@@ -37,7 +22,8 @@ def best_of(n_repeats, run):
 
 
 def main():
-    net, inp = tutorial_network()
+    model = build_network(learner_probes=False)  # output probe only, as in evaluation
+    net, inp = model.network, model.input
     images = np.random.default_rng(0).uniform(0, 1, size=(200, 784))
     print("snnlib.Simulator on the tutorial network (28x28x1 -> 32/64/128 conv -> Dense(10))")
     print(f"{'batch':>6} {'steps':>6} {'dtype':>8} {'seconds':>9} {'image-steps/s':>14}")

@@ -229,7 +229,8 @@ class Conv2D(Transform):
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         out_h, pad_h = self._padding(shape_in[0], kh, sh)
         out_w, pad_w = self._padding(shape_in[1], kw, sw)
-        x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
+        if self.padding == "same":
+            x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
         kernel = self.kernel.astype(x.dtype, copy=False)
 
         # Gather, for every output position, the kh x kw x C patch of input it
