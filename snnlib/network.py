@@ -375,3 +375,36 @@ class Layer:
             post = Node(size_in=int(np.prod(shape_out)), shape=shape_out, label=label)
             Connection(x, post, transform=self.layer_type, synapse=synapse, shape_in=shape_in)
         return post
+
+
+def incoming_connections(network):
+    """``{object: [connections into it]}`` for every node and neuron population."""
+    incoming = {obj: [] for obj in network.nodes + network.neurons}
+    for conn in network.connections:
+        incoming[conn.post].append(conn)
+    return incoming
+
+
+def dependency_order(targets, incoming, follow=lambda conn: True, on_loop="a loop"):
+    """The ``targets`` and what they depend on, each after everything it receives
+    from through a connection for which ``follow(conn)`` is true (a depth-first
+    topological sort). A loop of such connections raises ValueError, starting
+    with ``on_loop``."""
+    order, state = [], {}
+
+    def visit(obj, path):
+        if state.get(obj) == "done":
+            return
+        if state.get(obj) == "visiting":
+            cycle = " -> ".join(repr(o) for o in path + [obj])
+            raise ValueError(f"{on_loop} ({cycle})")
+        state[obj] = "visiting"
+        for conn in incoming[obj]:
+            if follow(conn):
+                visit(conn.pre, path + [obj])
+        state[obj] = "done"
+        order.append(obj)
+
+    for target in targets:
+        visit(target, [])
+    return order

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from ._checks import as_finite_array, check_number, check_positive_int
-from .network import Network, Node
+from .network import Network, Node, dependency_order, incoming_connections
 
 
 class ProbeData(dict):
@@ -67,29 +67,11 @@ class Simulator:
         from through a ``synapse=None`` connection, and prepare the filters."""
         net = self.network
         self.objects = net.nodes + net.neurons
-        self.incoming = {obj: [] for obj in self.objects}
-        for conn in net.connections:
-            self.incoming[conn.post].append(conn)
-
-        order, state = [], {}
-
-        def visit(obj, path):
-            if state.get(obj) == "done":
-                return
-            if state.get(obj) == "visiting":
-                cycle = " -> ".join(repr(o) for o in path + [obj])
-                raise ValueError(f"Simulator: a loop of connections with synapse=None "
-                                 f"({cycle}); give one of them a synapse to delay it")
-            state[obj] = "visiting"
-            for conn in self.incoming[obj]:
-                if conn.synapse is None:
-                    visit(conn.pre, path + [obj])
-            state[obj] = "done"
-            order.append(obj)
-
-        for obj in self.objects:
-            visit(obj, [])
-        self.order = order
+        self.incoming = incoming_connections(net)
+        self.order = dependency_order(
+            self.objects, self.incoming, follow=lambda conn: conn.synapse is None,
+            on_loop="Simulator: a loop of connections with synapse=None; give one of "
+                    "them a synapse to delay it")
         self.filtered_connections = [c for c in net.connections if c.synapse is not None]
         self.filtered_probes = [p for p in net.probes if p.synapse is not None]
         self.filter_steps = {item: item.synapse.make_step(self.dt)

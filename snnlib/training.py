@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ._checks import check_number, check_positive_int
-from .network import Network, Neurons, Node, Probe
+from .network import Network, Neurons, Node, Probe, dependency_order, incoming_connections
 from .neurons import LIFRate, NeuronType, RectifiedLinear, SoftLIFRate
 from .transforms import Conv2D, Dense, Transform
 
@@ -356,10 +356,12 @@ class RateNetwork:
                 raise ValueError(f"RateNetwork: {node!r} is not an input node of {network!r}; "
                                  "data can only be given for input nodes (Node(output=...))")
         self.watch = [_target_of(network, w, "watched layer") for w in watch]
-        self.incoming = {obj: [] for obj in network.nodes + network.neurons}
-        for conn in network.connections:
-            self.incoming[conn.post].append(conn)
-        self.order = self._order([self.output] + self.watch)
+        self.incoming = incoming_connections(network)
+        # in rate mode every connection counts, filtered or not
+        self.order = dependency_order(
+            [self.output] + self.watch, self.incoming,
+            on_loop="RateNetwork: the network has a loop; rate-mode training needs a "
+                    "feedforward network")
         needed = set(self.order)
         self.connections = [c for c in network.connections if c.post in needed]
         if trainable is None:
@@ -377,28 +379,6 @@ class RateNetwork:
         for obj in self.order:
             self._upstream[obj] = any(c in self.trainable or self._upstream[c.pre]
                                       for c in self.incoming[obj])
-
-    def _order(self, targets):
-        """The objects the targets depend on, each after everything it receives from
-        (in rate mode every connection counts, filtered or not)."""
-        order, state = [], {}
-
-        def visit(obj, path):
-            if state.get(obj) == "done":
-                return
-            if state.get(obj) == "visiting":
-                cycle = " -> ".join(repr(o) for o in path + [obj])
-                raise ValueError(f"RateNetwork: the network has a loop ({cycle}); "
-                                 "rate-mode training needs a feedforward network")
-            state[obj] = "visiting"
-            for conn in self.incoming[obj]:
-                visit(conn.pre, path + [obj])
-            state[obj] = "done"
-            order.append(obj)
-
-        for target in targets:
-            visit(target, [])
-        return order
 
     def parameters(self):
         """The trainable arrays (kernels and biases), in a fixed order."""
