@@ -97,16 +97,7 @@ def conv2d_forward(conv, x, shape_in):
     Returns ``y`` of shape ``(batch, out_h * out_w * filters)`` and ``patches``
     of shape ``(batch * out_h * out_w, kh * kw * C)``.
     """
-    H, W, C = shape_in
-    (kh, kw), (sh, sw) = conv.kernel_size, conv.strides
-    out_h, pad_h = conv._padding(H, kh, sh)
-    out_w, pad_w = conv._padding(W, kw, sw)
-    x = x.reshape(-1, H, W, C)
-    if pad_h != (0, 0) or pad_w != (0, 0):
-        x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
-    patches = np.stack([x[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :]
-                        for a in range(kh) for b in range(kw)], axis=3)
-    patches = patches.reshape(len(x) * out_h * out_w, kh * kw * C)
+    patches = conv.patches(x, shape_in)
     y = patches @ conv.kernel.astype(x.dtype, copy=False).reshape(-1, conv.filters)
     if conv.use_bias:
         y += conv.bias.astype(x.dtype, copy=False)

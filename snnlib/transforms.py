@@ -219,10 +219,12 @@ class Conv2D(Transform):
         kh, kw, c, f = self.kernel_shape(shape_in)
         return kh * kw * c, kh * kw * f
 
-    def apply(self, x, shape_in, include_bias=True):
-        """Apply to a batch ``x`` of shape ``(batch, H*W*C)`` or ``(batch, H, W, C)``.
+    def patches(self, x, shape_in):
+        """For a batch ``x``, the ``kh x kw x C`` patch of (padded) input that each
+        output position sees, one row per (item, position): an array of shape
+        ``(batch * out_h * out_w, kh * kw * C)``, ordered as the flattened kernel.
 
-        Returns ``(batch, out_h * out_w * filters)``, flattened channels-last.
+        Offset ``(a, b)`` of every patch is a strided, shifted view of the image.
         """
         shape_in = self._check_shape_in(shape_in)
         x = self._check_batch(x, shape_in).reshape((-1,) + shape_in)
@@ -231,18 +233,23 @@ class Conv2D(Transform):
         out_w, pad_w = self._padding(shape_in[1], kw, sw)
         if self.padding == "same":
             x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
-        kernel = self.kernel.astype(x.dtype, copy=False)
-
-        # Gather, for every output position, the kh x kw x C patch of input it
-        # sees (offset (a, b) takes a strided, shifted view of the image); then
-        # the correlation is one matrix product of the patches with the kernel
-        # flattened to (kh * kw * C, filters).
         patches = np.stack([x[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :]
                             for a in range(kh) for b in range(kw)], axis=3)
-        y = patches.reshape(len(x) * out_h * out_w, -1) @ kernel.reshape(-1, self.filters)
+        return patches.reshape(len(x) * out_h * out_w, kh * kw * shape_in[2])
+
+    def apply(self, x, shape_in, include_bias=True):
+        """Apply to a batch ``x`` of shape ``(batch, H*W*C)`` or ``(batch, H, W, C)``.
+
+        Returns ``(batch, out_h * out_w * filters)``, flattened channels-last.
+        The correlation is one matrix product of the patches with the kernel
+        flattened to ``(kh * kw * C, filters)``.
+        """
+        patches = self.patches(x, shape_in)
+        kernel = self.kernel.astype(patches.dtype, copy=False).reshape(-1, self.filters)
+        y = patches @ kernel
         if include_bias and self.use_bias:
-            y += self.bias.astype(x.dtype, copy=False)
-        return y.reshape(len(x), -1)
+            y += self.bias.astype(y.dtype, copy=False)
+        return y.reshape(len(np.asarray(x)), -1)
 
 
 def _pair(name, value):
