@@ -67,10 +67,6 @@ class Network:
     def __exit__(self, *exc):
         Network._active.pop()
 
-    @property
-    def all_objects(self):
-        return self.nodes + self.neurons + self.connections + self.probes
-
     @staticmethod
     def context(kind):
         if not Network._active:

@@ -66,17 +66,15 @@ class Simulator:
         """Order the objects so that each comes after everything it receives
         from through a ``synapse=None`` connection, and prepare the filters."""
         net = self.network
-        self.objects = net.nodes + net.neurons
         self.incoming = incoming_connections(net)
         self.order = dependency_order(
-            self.objects, self.incoming, follow=lambda conn: conn.synapse is None,
+            net.nodes + net.neurons, self.incoming, follow=lambda conn: conn.synapse is None,
             on_loop="Simulator: a loop of connections with synapse=None; give one of "
                     "them a synapse to delay it")
         self.filtered_connections = [c for c in net.connections if c.synapse is not None]
         self.filtered_probes = [p for p in net.probes if p.synapse is not None]
         self.filter_steps = {item: item.synapse.make_step(self.dt)
                              for item in self.filtered_connections + self.filtered_probes}
-        self.input_nodes = [n for n in net.nodes if n.is_input]
 
     def reset(self):
         """Back to time 0: neurons at rest, filters empty, probe data cleared."""
