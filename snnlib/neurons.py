@@ -91,7 +91,7 @@ class RectifiedLinear(NeuronType):
         return self.amplitude * np.maximum(J, 0.0)
 
     def step(self, dt, J, state):
-        return self.amplitude * np.maximum(J, 0.0)
+        return self.amplitude * np.maximum(J, 0.0)  # amplitude * max(J, 0)
 
     def derivative(self, J):
         """d(rates)/dJ: ``amplitude`` where ``J > 0``, else 0."""
@@ -124,8 +124,8 @@ class SpikingRectifiedLinear(RectifiedLinear):
 
     def step(self, dt, J, state):
         voltage = state["voltage"]
-        voltage += np.maximum(J, 0) * dt
-        n_spikes = np.floor(voltage)
+        voltage += np.maximum(J, 0) * dt  # v <- v + dt * max(J, 0)
+        n_spikes = np.floor(voltage)  # one spike for each whole unit of v
         voltage -= n_spikes
         return (self.amplitude / dt) * n_spikes
 
