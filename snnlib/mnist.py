@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from . import training
+from ._checks import check_positive_int
 from .datasets import images_to_inputs
 from .network import Layer, Network, Node, Probe
 from .neurons import LIF, gain_bias
@@ -217,12 +218,6 @@ def _check_scale(owner, value):
     return float(value)
 
 
-def _check_n_steps(owner, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{owner}: n_steps must be a whole number >= 1, got {value!r}")
-    return int(value)
-
-
 def _check_sweep(owner, values, check):
     values = list(values) if not isinstance(values, (str, bytes)) else [values]
     if not values:
@@ -271,7 +266,7 @@ def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200,
         ``name -> array (n, n_steps, size)``, keyed as ``probes`` (a Probe
         object by its label, if it has one).
     """
-    n_steps = _check_n_steps("run_spiking", n_steps)
+    n_steps = check_positive_int("run_spiking", "n_steps", n_steps)
     # a Probe object is returned under its label (or, without one, under itself)
     wanted = {(p if isinstance(p, str) else p.label or p): model.probe(p) for p in probes}
     inputs = images_to_inputs(images)
@@ -320,9 +315,10 @@ def evaluate_spiking(params, images, labels, n_steps=30, read_steps=None, synaps
     _, labels = _check_images_labels(images, labels, "evaluate_spiking")
     probe_synapses = _check_sweep("evaluate_spiking", probe_synapses,
                                   lambda v: _check_synapse("evaluate_spiking", "probe synapse", v))
-    n_steps = _check_n_steps("evaluate_spiking", n_steps)
+    n_steps = check_positive_int("evaluate_spiking", "n_steps", n_steps)
     read_steps = [n_steps] if read_steps is None else _check_sweep(
-        "evaluate_spiking", read_steps, lambda v: _check_n_steps("evaluate_spiking", v))
+        "evaluate_spiking", read_steps,
+        lambda v: check_positive_int("evaluate_spiking", "n_steps", v))
     if max(read_steps) > n_steps:
         raise ValueError(f"evaluate_spiking: read_steps go up to {max(read_steps)}, "
                          f"beyond the {n_steps} steps run")
@@ -346,7 +342,7 @@ def sweep_n_steps(params, images, labels, n_steps=SWEEPS["n_steps"], batch_size=
     """Spiking accuracy at each number of steps (tutorial otherwise), from one
     run of the longest. Returns ``[{"n_steps": k, "accuracy": a}, ...]``."""
     steps = _check_sweep("sweep_n_steps", n_steps,
-                         lambda v: _check_n_steps("sweep_n_steps", v))
+                         lambda v: check_positive_int("sweep_n_steps", "n_steps", v))
     acc = evaluate_spiking(params, images, labels, n_steps=max(steps), read_steps=steps,
                            batch_size=batch_size)[TUTORIAL["probe_synapse"]]
     return [{"n_steps": k, "accuracy": acc[k]} for k in steps]

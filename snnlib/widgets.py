@@ -192,14 +192,6 @@ NAMED_KERNELS = {
 """Hand-made kernels, (kh, kw), for a one-channel, one-filter Conv2D."""
 
 
-def conv_output_size(size, kernel_size, stride, padding):
-    """Output length along one axis: ``floor((size - k) / s) + 1`` ('valid'),
-    ``ceil(size / s)`` ('same')."""
-    if padding == "valid":
-        return (size - kernel_size) // stride + 1
-    return -(-size // stride)
-
-
 def compute_convolution(image, kernel="identity", strides=1, padding="valid"):
     """Apply a named kernel to a digit with snnlib's `Conv2D` (one filter).
 
