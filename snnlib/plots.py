@@ -1,20 +1,43 @@
 """Figures for the spiking-MNIST course (matplotlib; only this module and
 `snnlib.widgets` import it).
 
-Every function draws on a `matplotlib.figure.Figure` it makes itself (no
-pyplot, so it works headless and never opens a window) or on axes you pass,
-and returns the figure. Save one with ``fig.savefig("name.png")``; in a
-notebook, ``display(fig)`` shows it.
+Every function draws on a `CourseFigure` it makes itself (no pyplot, so it
+works headless and never opens a window) or on axes you pass, and returns the
+figure. Save one with ``fig.savefig("name.png")``; in a notebook, a cell that
+returns one shows it as a PNG.
 """
+
+import io
 
 import numpy as np
 from matplotlib.figure import Figure
 
 
+class CourseFigure(Figure):
+    """A matplotlib figure that a notebook shows as a PNG image.
+
+    It is not registered with pyplot, so it is freed as soon as nothing refers
+    to it; `close` is there for symmetry with pyplot code.
+    """
+
+    def _repr_png_(self):
+        return figure_png(self)
+
+    def close(self):
+        self.clear()
+
+
+def figure_png(fig):
+    """The figure rendered as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    return buffer.getvalue()
+
+
 def _figure_and_axes(ax, figsize):
     if ax is not None:
         return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = CourseFigure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
 
@@ -101,7 +124,7 @@ def learner_probes(probe_data, dt=0.001, n_units=4):
     """
     counts = (np.asarray(probe_data["conv3_lif"]) != 0).sum(axis=0)
     units = np.argsort(-counts, kind="stable")[:n_units]
-    fig = Figure(figsize=(11, 8), layout="constrained")
+    fig = CourseFigure(figsize=(11, 8), layout="constrained")
     axes = fig.subplots(3, 2)
     panels = [("conv3", "conv3 (a Conv2D: a transform, not neurons), raw", "Conv2D output"),
               ("conv3_filt", "conv3 filtered by the probe (lowpass 0.1 s)", "Conv2D output"),
@@ -129,7 +152,7 @@ def output_over_time(output, dt=0.001, label=None, image=None, probe_synapse=0.1
     image : array (28, 28), optional
         Drawn beside the plot.
     """
-    fig = Figure(figsize=(8 if image is not None else 5.5, 3.5), layout="constrained")
+    fig = CourseFigure(figsize=(8 if image is not None else 5.5, 3.5), layout="constrained")
     if image is not None:
         ax_img, ax = fig.subplots(1, 2, width_ratios=[1, 2.5])
         ax_img.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r")
@@ -154,7 +177,7 @@ def output_over_time(output, dt=0.001, label=None, image=None, probe_synapse=0.1
 def sweeps(results):
     """The three sweeps side by side: connection synapse, firing-rate scale,
     output-probe synapse (each a list of points as the `snnlib.mnist` sweeps return)."""
-    fig = Figure(figsize=(12, 3.5), layout="constrained")
+    fig = CourseFigure(figsize=(12, 3.5), layout="constrained")
     axes = fig.subplots(1, 3, sharey=True)
     panels = [("synapse", "connection synapse", "synapse"),
               ("scale", "firing-rate scale", "scale"),

@@ -10,7 +10,7 @@ Every explorer is three layers, so that the logic is tested without a browser:
 - an **explorer** (``*_explorer``): ``ipywidgets.interactive`` controls that call
   compute, then draw, and show the figure.
 
-Figures are `CourseFigure` objects, made without pyplot: nothing is kept in a
+Figures are `snnlib.plots.CourseFigure` objects, made without pyplot: nothing is kept in a
 global list of open figures (no leaks when a slider moves a thousand times),
 and a notebook shows one as a PNG when a cell returns it.
 
@@ -18,15 +18,14 @@ Nothing here writes to standard error: numpy warnings are silenced where a
 value is expected to be infinite or empty (a neuron that never fires).
 """
 
-import io
 import threading
 from functools import lru_cache
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .datasets import images_to_inputs, load_mnist
 from .network import Connection, Network, Neurons, Node, Probe
+from .plots import CourseFigure, figure_png
 from .neurons import LIF, SpikingRectifiedLinear, gain_bias
 from .simulator import Simulator
 from .synapses import Alpha, Lowpass
@@ -40,33 +39,12 @@ SYNAPSE_KINDS = ("Lowpass", "Alpha", "None")
 # --- figures ----------------------------------------------------------------------
 
 
-class CourseFigure(Figure):
-    """A matplotlib figure that a notebook shows as a PNG image.
-
-    It is not registered with pyplot, so it is freed as soon as nothing refers
-    to it; `close` is there for symmetry with pyplot code.
-    """
-
-    def _repr_png_(self):
-        return figure_png(self)
-
-    def close(self):
-        self.clear()
-
-
 def new_figure(nrows=1, ncols=1, figsize=(8, 3), **kwargs):
     """A `CourseFigure` with a grid of axes: ``(fig, axes)``, axes as from
     ``plt.subplots`` (an array when there are several)."""
     fig = CourseFigure(figsize=figsize, dpi=90, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
-
-
-def figure_png(fig):
-    """The figure rendered as PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi)
-    return buffer.getvalue()
 
 
 def _axes_of(fig, n, figsize):
