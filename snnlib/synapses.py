@@ -11,7 +11,9 @@ what the next layer receives) and a probe (which changes only what is recorded).
 Filters are discretised by zero-order hold (the input is held constant over
 each step), exactly as Nengo does, and `filt` applies one to a recorded signal.
 A bare number wherever a synapse is expected means ``Lowpass(number)``;
-``None`` means no synapse at all.
+``None`` means no synapse at all. The two differ even at zero, as in Nengo:
+``None`` delivers a value in the same step, while ``0`` (``Lowpass(0)``) is a
+filter that does not smooth but, like every filter, delivers one step later.
 """
 
 import numbers
@@ -19,6 +21,10 @@ import numbers
 import numpy as np
 
 from ._checks import as_finite_array, check_number
+
+# What the two "no smoothing" synapses mean, for error messages.
+NONE_AND_ZERO = ("synapse=None delivers the value in the same step; 0 (Lowpass(0)) "
+                 "does not smooth but delivers it one step later")
 
 
 class LinearFilter:
@@ -157,11 +163,12 @@ class Lowpass(LinearFilter):
     Parameters
     ----------
     tau : float
-        Time constant, in seconds (> 0).
+        Time constant, in seconds (>= 0). ``Lowpass(0)`` does not smooth
+        (``H(s) = 1``); in a simulation it still delays by one step.
     """
 
     def __init__(self, tau):
-        self.tau = check_number("Lowpass", "tau", tau, low=0, low_open=True)
+        self.tau = _check_tau("Lowpass", tau)
         super().__init__([1.0], [self.tau, 1.0])
 
     def __repr__(self):
@@ -177,11 +184,12 @@ class Alpha(LinearFilter):
     Parameters
     ----------
     tau : float
-        Time constant, in seconds (> 0).
+        Time constant, in seconds (>= 0). ``Alpha(0)``, like ``Lowpass(0)``,
+        does not smooth and delays by one step in a simulation.
     """
 
     def __init__(self, tau):
-        self.tau = check_number("Alpha", "tau", tau, low=0, low_open=True)
+        self.tau = _check_tau("Alpha", tau)
         super().__init__([1.0], [self.tau**2, 2 * self.tau, 1.0])
 
     def __repr__(self):
@@ -194,16 +202,24 @@ def as_synapse(synapse, owner="synapse"):
     if synapse is None or isinstance(synapse, LinearFilter):
         return synapse
     if isinstance(synapse, numbers.Real) and not isinstance(synapse, bool):
-        if synapse <= 0 or not np.isfinite(synapse):
+        if not synapse >= 0 or not np.isfinite(synapse):  # also catches NaN
             raise ValueError(
-                f"{owner}: a synapse time constant must be > 0 seconds, got {synapse} "
-                "(use None for no synapse)"
+                f"{owner}: a synapse time constant must be a finite number >= 0 "
+                f"seconds, got {synapse} ({NONE_AND_ZERO})"
             )
         return Lowpass(synapse)
     raise TypeError(
         f"{owner}: synapse must be None, a time constant in seconds, or a "
         f"LinearFilter such as Lowpass(0.005); got {synapse!r}"
     )
+
+
+def _check_tau(owner, tau):
+    """A time constant: a finite number of seconds, >= 0 (0 is a valid filter)."""
+    try:
+        return check_number(owner, "tau", tau, low=0)
+    except ValueError as error:
+        raise ValueError(f"{error} seconds ({NONE_AND_ZERO})") from None
 
 
 def _column(B, state):

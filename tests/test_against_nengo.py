@@ -56,12 +56,16 @@ def nengo_neuron_type(neuron_type):
 
 
 def nengo_synapse(synapse):
-    if synapse is None:
-        return None
+    """The same synapse for Nengo. A bare number is a time constant in both
+    libraries (``0`` included), so it is passed on as it is."""
+    if synapse is None or isinstance(synapse, (int, float)):
+        return synapse
     if isinstance(synapse, snn.Alpha):
         return nengo.Alpha(synapse.tau)
     if isinstance(synapse, snn.Lowpass):
         return nengo.Lowpass(synapse.tau)
+    if isinstance(synapse, snn.LinearFilter):
+        return nengo.LinearFilter(synapse.num, synapse.den)
     raise NotImplementedError(synapse)
 
 
@@ -200,7 +204,8 @@ def snnlib_only_spikes(neuron_type, gain, bias, synapse, transform, dt, n_steps)
     return snn.Simulator(net, dt=dt, dtype=np.float64).run_steps(n_steps)[probe][0]
 
 
-SYNAPSES = {"None": None, "Lowpass(0.005)": snn.Lowpass(0.005)}
+# 0 is Nengo's synapse=0: a filter that does not smooth, one step of delay
+SYNAPSES = {"None": None, "Lowpass(0.005)": snn.Lowpass(0.005), "0": 0}
 
 
 # --- 1. LIF ---------------------------------------------------------------------
@@ -317,6 +322,8 @@ CHAIN_SYNAPSES = {
     "Lowpass-Alpha": (snn.Lowpass(0.005), snn.Alpha(0.01)),
     "Alpha-None": (snn.Alpha(0.01), None),
     "None-Lowpass": (None, snn.Lowpass(0.005)),
+    "0-Lowpass(0)": (0, snn.Lowpass(0)),
+    "Alpha(0)-None": (snn.Alpha(0), None),
 }
 
 
@@ -633,7 +640,120 @@ def test_filt(synapse, dt):
                                rtol=EXACT, atol=EXACT)
 
 
-# --- 9. a long run -------------------------------------------------------------
+# --- 9. synapse=0 and other filters without smoothing ---------------------------
+
+ZERO_CHAINS = {
+    "0, 0, 0": (0, 0, 0),
+    "None, 0, None": (None, 0, None),
+    "0, Lowpass(0.005), Lowpass(0)": (0, snn.Lowpass(0.005), snn.Lowpass(0)),
+    "Alpha(0), LinearFilter([1], [1]), None": (snn.Alpha(0), snn.LinearFilter([1], [1]), None),
+}
+
+
+@pytest.mark.parametrize("synapses", ZERO_CHAINS)
+def test_zero_synapses_in_a_chain_of_nodes(synapses):
+    """input -> node -> node -> node, each connection with its synapse; every node
+    probed without a synapse, with 0 and with Lowpass(0.01). Each zero delays
+    by exactly one step, without changing a value."""
+    n_steps = 60
+    mirror = Mirror()
+    pre = mirror.node(drive)
+    nodes = []
+    for synapse in ZERO_CHAINS[synapses]:
+        node = mirror.node(size_in=3)
+        mirror.connect(pre, node, transform=1.5, synapse=synapse)
+        nodes.append(node)
+        pre = node
+    for i, node in enumerate(nodes):
+        mirror.probe(f"node {i}", node)
+        mirror.probe(f"node {i} 0", node, synapse=0)
+        mirror.probe(f"node {i} Lowpass(0.01)", node, synapse=snn.Lowpass(0.01))
+    data = mirror.run(n_steps)
+    for i in range(len(nodes)):
+        ours, theirs = data[f"node {i}"]
+        assert_close(f"node {i}", ours, theirs)
+        # a zero on the probe: the same record, one step later
+        probed = data[f"node {i} 0"]
+        np.testing.assert_array_equal(probed[0][1:], ours[:-1])
+        assert_close(f"node {i}, probe synapse 0", *probed)
+        assert_close(f"node {i}, probe synapse Lowpass(0.01)", *data[f"node {i} Lowpass(0.01)"])
+    # where no synapse smooths, the end of the chain is the first node's record,
+    # scaled by 1.5 per connection and delayed one step per synapse that is not None
+    later = ZERO_CHAINS[synapses][1:]
+    if not any(isinstance(synapse, snn.Lowpass) and synapse.tau > 0 for synapse in later):
+        delay = sum(synapse is not None for synapse in later)
+        first, last = data["node 0"][0], data[f"node {len(nodes) - 1}"][0]
+        np.testing.assert_allclose(last[delay:], 1.5 ** len(later) * first[:n_steps - delay],
+                                   rtol=1e-14)
+        assert np.all(last[:delay] == 0)
+
+
+@pytest.mark.parametrize("probe_synapse", [0, snn.Lowpass(0), snn.Alpha(0)], ids=repr)
+def test_zero_probe_synapse_on_spikes(probe_synapse):
+    """A probe with synapse 0 records the spikes themselves, one step late."""
+    rng = np.random.default_rng(11)
+    n, amplitude, dt = 15, 0.01, 0.001
+    mirror = Mirror()
+    neurons = driven_population(mirror, snn.LIF(amplitude=amplitude), rng.uniform(1.6, 4, n),
+                                rng.uniform(0.5, 2, n), 0, rng.normal(0, 1, (n, 3)))
+    mirror.probe("spikes", neurons)
+    mirror.probe("spikes 0", neurons, synapse=probe_synapse)
+    data = mirror.run(300, dt=dt)
+    spikes, delayed = data["spikes"], data["spikes 0"]
+    assert_same_spikes("spikes", *spikes, amplitude / dt, min_spikes=100)
+    assert_same_spikes("spikes through a probe synapse of 0", *delayed, amplitude / dt,
+                       min_spikes=100)
+    np.testing.assert_array_equal(delayed[0][1:], spikes[0][:-1])
+    assert not delayed[0][0].any()
+
+
+# filters at the edges: no state, a zero filter, a passthrough next to a state,
+# an integrator, second order with a zero
+EDGE_FILTERS = [
+    snn.LinearFilter([1], [1]),
+    snn.LinearFilter([2], [0, 3]),
+    snn.LinearFilter([0], [1]),
+    snn.LinearFilter([1, 0], [1, 1]),
+    snn.LinearFilter([1], [1, 0]),
+    snn.LinearFilter([0.002, 1], [1e-4, 0.03, 1]),
+]
+
+
+# Nengo warns that a numerator of 0 is "badly conditioned"; the filter is still exact
+@pytest.mark.filterwarnings("ignore:Badly conditioned filter coefficients")
+@pytest.mark.parametrize("synapse", EDGE_FILTERS, ids=repr)
+def test_edge_case_filters(synapse):
+    """``filt`` and the same filter on a connection (into a node and into LIF
+    neurons) and on a probe, against Nengo."""
+    rng = np.random.default_rng(12)
+    dt = 0.001
+    theirs = nengo_synapse(synapse)
+    x = rng.normal(size=(100, 3))
+    np.testing.assert_allclose(synapse.filt(x, dt), theirs.filt(x, dt=dt, y0=0),
+                               rtol=1e-10, atol=1e-12)
+
+    n, amplitude = 12, 0.01
+    mirror = Mirror()
+    inp = mirror.node(drive)
+    node = mirror.node(size_in=3)
+    mirror.connect(inp, node, synapse=synapse)
+    # biases above 1: the neurons spike even where the filter outputs nothing
+    neurons = driven_population(mirror, snn.LIF(amplitude=amplitude), rng.uniform(1.6, 4, n),
+                                rng.uniform(1.5, 3, n), synapse, rng.normal(0, 0.3, (n, 3)))
+    mirror.probe("node", node)
+    mirror.probe("input, probed through the filter", inp, synapse=synapse)
+    mirror.probe("spikes", neurons)
+    data = mirror.run(200, dt=dt)
+    silent = not np.any(synapse.num)
+    for name in ("node", "input, probed through the filter"):
+        if silent:
+            assert not np.any(data[name][0]) and not np.any(data[name][1]), name
+        else:
+            assert_close(name, *data[name])
+    assert_same_spikes("spikes", *data["spikes"], amplitude / dt, min_spikes=100)
+
+
+# --- 10. a long run -------------------------------------------------------------
 
 
 def test_long_run_spike_counts():

@@ -21,8 +21,12 @@ def small_network():
     (lambda: snn.LIF(amplitude=0), "amplitude must be > 0"),
     (lambda: snn.LIF(min_voltage=0.5), "min_voltage must be <= 0"),
     (lambda: snn.LIF(tau_rc=np.nan), "tau_rc must be finite, got nan"),
-    (lambda: snn.Lowpass(0), "Lowpass: tau must be > 0, got 0.0"),
-    (lambda: snn.Alpha(-1), "Alpha: tau must be > 0, got -1.0"),
+    (lambda: snn.Lowpass(-0.005), "Lowpass: tau must be >= 0, got -0.005 seconds "
+                                  r"\(synapse=None delivers the value in the same step; "
+                                  r"0 \(Lowpass\(0\)\) does not smooth but delivers it one step later\)"),
+    (lambda: snn.Alpha(-1), "Alpha: tau must be >= 0, got -1.0"),
+    (lambda: snn.Lowpass(np.inf), "Lowpass: tau must be finite, got inf"),
+    (lambda: snn.Alpha(np.nan), "Alpha: tau must be finite, got nan"),
     (lambda: snn.SoftLIFRate(sigma=0), "sigma must be > 0"),
     (lambda: snn.LinearFilter([1, 2, 3], [1, 1]), "must be proper"),
     (lambda: snn.Lowpass(0.01).filt(np.ones(3), dt=0), "dt must be > 0, got 0.0"),
@@ -140,8 +144,13 @@ def test_wrong_types():
             snn.Neurons(2, "LIF")
         with pytest.raises(TypeError, match="synapse must be None, a time constant"):
             snn.Probe(inp, synapse="slow")
-        with pytest.raises(ValueError, match="a synapse time constant must be > 0"):
-            snn.Probe(inp, synapse=-0.1)
+        for bad in (-0.1, np.inf, np.nan):
+            with pytest.raises(ValueError, match=f"Probe.*: a synapse time constant must be a "
+                                                 f"finite number >= 0 seconds, got {bad}.*None "
+                                                 "delivers the value in the same step"):
+                snn.Probe(inp, synapse=bad)
+            with pytest.raises(ValueError, match="a synapse time constant must be a finite"):
+                snn.Connection(inp, snn.Node(size_in=2), synapse=bad)
         with pytest.raises(ValueError, match=r"gain must be a number or an array of shape \(2,\)"):
             snn.Neurons(2, snn.LIF(), gain=[1.0, 2.0, 3.0])
         with pytest.raises(TypeError, match="Layer: give a transform"):

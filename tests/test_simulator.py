@@ -66,14 +66,37 @@ def test_probe_synapse_does_not_change_the_network():
 
 
 def test_none_and_zero_synapse_differ_by_one_step():
-    # synapse=None: no filter at all, same step. A lowpass with tau -> 0 still
-    # adds the filter's step of delay.
+    # synapse=None: no filter at all, same step. synapse=0 (Lowpass(0), as in
+    # Nengo) is a filter that does not smooth: the same values, one step later.
     net_none, p_in, p_none = make_chain(synapse=None)
-    net_tiny, _, p_tiny = make_chain(synapse=1e-9)
     none = snn.Simulator(net_none, dtype=np.float64).run_steps(5)[p_none][0, :, 0]
-    tiny = snn.Simulator(net_tiny, dtype=np.float64).run_steps(5)[p_tiny][0, :, 0]
-    np.testing.assert_allclose(tiny[1:], none[:-1])
-    assert tiny[0] == 0
+    assert np.all(none != 0)
+    for zero in (0, 0.0, snn.Lowpass(0), snn.Alpha(0), snn.LinearFilter([1], [1])):
+        net_zero, _, p_zero = make_chain(synapse=zero)
+        delayed = snn.Simulator(net_zero, dtype=np.float64).run_steps(5)[p_zero][0, :, 0]
+        assert delayed[0] == 0, zero
+        np.testing.assert_array_equal(delayed[1:], none[:-1], err_msg=repr(zero))
+
+
+@pytest.mark.parametrize("where", ["connections", "probe"])
+def test_chain_of_zero_synapses_delays_one_step_each(where):
+    """Input 1, 2, 3, ... through three zero synapses arrives three steps late,
+    unsmoothed: 0, 0, 0, 1, 2, ... A zero on a probe delays only the record."""
+    n_steps = 8
+    x = np.arange(1.0, n_steps + 1)
+    with snn.Network(default_synapse=None) as net:
+        inp = snn.Node(np.zeros(1))
+        pre = inp
+        for _ in range(3):
+            post = snn.Node(size_in=1)
+            snn.Connection(pre, post, synapse=0 if where == "connections" else None)
+            pre = post
+        probe = snn.Probe(pre, synapse=0 if where == "probe" else None)
+    data = snn.Simulator(net, dtype=np.float64).run_steps(
+        n_steps, inputs={inp: x.reshape(1, -1, 1)})
+    delay = 3 if where == "connections" else 1
+    expected = np.concatenate([np.zeros(delay), x[:-delay]])
+    np.testing.assert_array_equal(data[probe][0, :, 0], expected)
 
 
 def build_tutorial_network(seed=0):

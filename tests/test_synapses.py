@@ -87,6 +87,27 @@ def test_bare_number_means_lowpass():
     assert isinstance(net.default_synapse, snn.Lowpass) and net.default_synapse.tau == 0.01
 
 
+@pytest.mark.parametrize("zero", [snn.Lowpass(0), snn.Alpha(0), snn.synapses.as_synapse(0)],
+                         ids=repr)
+def test_zero_time_constant_does_not_smooth(zero):
+    # H(s) = 1 when tau = 0: no state, the output is the input (the one step of
+    # delay in a simulation comes from the simulator, not the filter)
+    A, B, C, D = zero.discretize(DT)
+    assert A.shape == (0, 0) and D.item() == 1.0
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    np.testing.assert_array_equal(zero.filt(x, DT), x)
+
+
+def test_small_time_constants_approach_zero():
+    # Lowpass(tau) -> Lowpass(0) as tau -> 0: the step response at the first step
+    # is 1 - exp(-dt / tau), which reaches 1 to double precision for tau << dt
+    x = np.ones(5)
+    for tau in (1e-3, 1e-4, 1e-5):
+        np.testing.assert_allclose(snn.Lowpass(tau).filt(x, DT)[0], -np.expm1(-DT / tau),
+                                   rtol=1e-12)
+    np.testing.assert_array_equal(snn.Lowpass(1e-6).filt(x, DT), snn.Lowpass(0).filt(x, DT))
+
+
 def test_expm_against_closed_form():
     from snnlib.synapses import _expm
     M = np.array([[-3.0, 1.0], [0.0, -3.0]])  # a defective matrix, as an alpha filter has
