@@ -243,9 +243,10 @@ class LIF(LIFRate):
         spiked = voltage > 1
         output = spiked * (self.amplitude / dt)
 
-        # set v(t_spike) = 1 in the equation above and solve for the crossing
-        # time, measured from the end of the step: t_spike = dt + tau_rc *
-        # log(1 - (v - 1) / (J - 1)), which lies between 0 and dt
+        # set v = 1 in the equation above and solve for the time since the
+        # crossing, -tau_rc * log(1 - (v - 1) / (J - 1)); so the crossing happened
+        # at t_spike = dt + tau_rc * log(...) from the start of this step (0 to dt).
+        # Refractoriness counts from there: tau_ref + t_spike, less the next dt
         t_spike = dt + tau_rc * np.log1p(-(voltage[spiked] - 1) / (J[spiked] - 1))
 
         voltage[voltage < self.min_voltage] = self.min_voltage
