@@ -18,6 +18,7 @@ Nothing here writes to standard error: numpy warnings are silenced where a
 value is expected to be infinite or empty (a neuron that never fires).
 """
 
+import numbers
 import threading
 from functools import lru_cache
 
@@ -69,6 +70,29 @@ def show(fig):
 
 
 _show = show
+
+
+# --- controls ---------------------------------------------------------------------
+
+CONTROL_WIDTH = "220px"
+"""Width of a control beside its label: ipywidgets' default (a 300 px row, an
+80 px label)."""
+
+
+def _aligned(**controls):
+    """``controls`` with one label column wide enough for the longest description.
+
+    ipywidgets 8 gives every label 80 px and cuts a longer one off
+    ("connectio..."). Here every label of one explorer gets the width of the
+    longest, in ``ch`` (the width of a digit, wider than most letters), so the
+    labels show whole and the controls line up; each row widens by as much, so
+    the control beside the label keeps its default width.
+    """
+    width = f"{max(len(c.description) for c in controls.values()) + 1}ch"
+    for control in controls.values():
+        control.style.description_width = width
+        control.layout.width = f"calc({width} + {CONTROL_WIDTH})"
+    return controls
 
 
 @lru_cache(maxsize=1)
@@ -149,12 +173,11 @@ def input_explorer():
         fig.suptitle(f"test digit {digit} (label {labels[digit]})")
         _show(fig)
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
         n_steps=w.IntSlider(value=30, min=1, max=60, description="n_steps"),
         step=w.IntSlider(value=0, min=0, max=59, description="look at step"),
-    )
+    ))
 
 
 # --- lecture 02: convolution --------------------------------------------------------
@@ -239,14 +262,13 @@ def convolution_explorer():
                      f"need {result['n_dense']:,}", fontsize=10)
         _show(fig)
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         kernel=w.Dropdown(options=list(NAMED_KERNELS), value="vertical edges (Sobel x)",
                           description="kernel"),
         strides=w.IntSlider(value=1, min=1, max=4, description="strides"),
         padding=w.Dropdown(options=["valid", "same"], value="valid", description="padding"),
         digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
-    )
+    ))
 
 
 def conv_stack_table(shape_in=(28, 28, 1), layers=((32, 3, 1), (64, 3, 2), (128, 3, 2)),
@@ -449,8 +471,7 @@ def lif_explorer():
     def update(J=2.0, tau_rc=0.02, tau_ref=0.002, amplitude=1.0):
         _show(draw_lif_demo(compute_lif_demo(J, tau_rc, tau_ref, amplitude)))
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         J=w.FloatSlider(value=2.0, min=0.0, max=10.0, step=0.1, description="J"),
         tau_rc=w.FloatSlider(value=0.02, min=0.002, max=0.1, step=0.002,
                              readout_format=".3f", description="tau_rc (s)"),
@@ -458,7 +479,7 @@ def lif_explorer():
                               readout_format=".3f", description="tau_ref (s)"),
         amplitude=w.FloatLogSlider(value=1.0, base=10, min=-3, max=0, step=1,
                                    description="amplitude"),
-    )
+    ))
 
 
 def compute_tuning(max_rates=100.0, intercepts=0.0, tau_rc=0.02, tau_ref=0.002,
@@ -501,12 +522,11 @@ def tuning_explorer():
     def update(max_rates=100.0, intercepts=0.0):
         _show(draw_tuning(compute_tuning(max_rates, intercepts)))
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         max_rates=w.FloatSlider(value=100, min=10, max=400, step=10, description="max_rates"),
         intercepts=w.FloatSlider(value=0.0, min=-0.9, max=0.9, step=0.1,
                                  description="intercepts"),
-    )
+    ))
 
 
 # --- lecture 04: synapses -------------------------------------------------------------
@@ -570,12 +590,11 @@ def impulse_explorer():
     def update(kind="Lowpass", tau=0.01):
         _show(draw_impulse_response(compute_impulse_response(kind, tau)))
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
         tau=w.FloatSlider(value=0.01, min=0.002, max=0.05, step=0.002, readout_format=".3f",
                           description="tau (s)"),
-    )
+    ))
 
 
 def compute_synapse_demo(kind="Lowpass", tau=0.01, x=0.5, n_steps=300, dt=DT):
@@ -678,21 +697,20 @@ def synapse_explorer():
     def update(kind="Lowpass", tau=0.01, x=0.5):
         _show(draw_synapse_demo(compute_synapse_demo(kind, tau, x)))
 
-    return w.interactive(
-        update,
+    return w.interactive(update, **_aligned(
         kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
         tau=w.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.1,
                              readout_format=".3f", description="tau (s)"),
         x=w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="input x"),
-    )
+    ))
 
 
-def compute_delay_demo(synapses=(None, 1e-6, 0.005), n_steps=8, dt=DT):
+def compute_delay_demo(synapses=(None, 0, 0.005), n_steps=8, dt=DT):
     """A step input (0, then 1 from step 3 on) through connections with each synapse.
 
-    Returns ``{"t": ..., "input": ..., "delivered": {repr(synapse): array}}``.
-    ``None`` delivers in the same step; any filter, even with a tiny ``tau``,
-    one step later.
+    Returns ``{"t": ..., "input": ..., "delivered": {name of synapse: array}}``.
+    ``None`` delivers in the same step; any filter, even ``0`` (``Lowpass(0)``,
+    which does not smooth), one step later.
     """
     def step_input(t):
         return [1.0 if t >= 3 * dt - 1e-12 else 0.0]
@@ -712,9 +730,10 @@ def compute_delay_demo(synapses=(None, 1e-6, 0.005), n_steps=8, dt=DT):
 
 
 def _synapse_name(synapse):
+    """``"None"``, or the filter a synapse means: ``0`` is ``"Lowpass(0)"``."""
     if synapse is None:
         return "None"
-    if np.isscalar(synapse):
+    if isinstance(synapse, numbers.Real):  # a bare number means Lowpass(number)
         return f"Lowpass({synapse:g})"
     return f"{type(synapse).__name__}({synapse.tau:g})"
 
@@ -939,26 +958,27 @@ def network_explorer(params="pretrained", n_digits=40, max_steps=40, precompute=
     """
     import ipywidgets as w
 
-    def update(n_steps=30, synapse=None, probe_synapse=0.1, scale=1, digit=0):
-        result = compute_network_demo(n_steps, synapse, probe_synapse, scale, params,
-                                      n_digits, max_steps)
+    # The synapse dropdowns hold labels ("None", "5 ms"), looked up here: ipywidgets
+    # takes a value of None for "nothing selected" and would show a blank box.
+    synapses = {_seconds(v): v for v in NETWORK_SYNAPSES}
+    probe_synapses = {_seconds(v): v for v in NETWORK_PROBE_SYNAPSES}
+
+    def update(n_steps=30, synapse="None", probe_synapse="100 ms", scale=1, digit=0):
+        result = compute_network_demo(n_steps, synapses[synapse], probe_synapses[probe_synapse],
+                                      scale, params, n_digits, max_steps)
         _show(draw_network_demo(result, digit))
 
-    def options(values):
-        return [(_seconds(v), v) for v in values]
-
-    widget = w.interactive(
-        update,
+    widget = w.interactive(update, **_aligned(
         n_steps=w.IntSlider(value=30, min=1, max=max_steps, description="n_steps",
                             continuous_update=False),
-        synapse=w.Dropdown(options=options(NETWORK_SYNAPSES), value=None,
+        synapse=w.Dropdown(options=list(synapses), value="None",
                            description="connection synapse"),
-        probe_synapse=w.Dropdown(options=options(NETWORK_PROBE_SYNAPSES), value=0.1,
+        probe_synapse=w.Dropdown(options=list(probe_synapses), value="100 ms",
                                  description="probe synapse"),
-        scale=w.Dropdown(options=list(NETWORK_SCALES), value=1, description="rate scale"),
+        scale=w.Dropdown(options=NETWORK_SCALES, value=1, description="rate scale"),
         digit=w.IntSlider(value=0, min=0, max=n_digits - 1, description="digit",
                           continuous_update=False),
-    )
+    ))
     widget.precompute_thread = None
     if precompute:
         # one knob at a time first (what a student tries first), then the rest

@@ -295,13 +295,29 @@ def test_draw_synapse_demo():
 
 
 def test_delay_demo():
-    result = W.compute_delay_demo(synapses=(None, 1e-6, 0.005))
+    result = W.compute_delay_demo()  # synapses None, 0 and 0.005
     inp = result["input"]
     np.testing.assert_array_equal(inp, [0, 0, 1, 1, 1, 1, 1, 1])
+    assert list(result["delivered"]) == ["None", "Lowpass(0)", "Lowpass(0.005)"]
+    # None delivers in the same step; 0 one step late, not smoothed (exactly, as in Nengo)
     np.testing.assert_array_equal(result["delivered"]["None"], inp)
-    np.testing.assert_allclose(result["delivered"]["Lowpass(1e-06)"], np.r_[0, inp[:-1]])
+    np.testing.assert_array_equal(result["delivered"]["Lowpass(0)"], [0, 0, 0, 1, 1, 1, 1, 1])
     expected = np.r_[0, snn.Lowpass(0.005).filt(inp, DT)[:-1]]
-    np.testing.assert_allclose(result["delivered"]["Lowpass(0.005)"], expected)
+    np.testing.assert_allclose(result["delivered"]["Lowpass(0.005)"], expected, rtol=1e-12)
+
+
+def test_delay_demo_with_a_tiny_tau_is_nearly_zero():
+    result = W.compute_delay_demo(synapses=(1e-6, snn.Lowpass(0)))
+    np.testing.assert_allclose(result["delivered"]["Lowpass(1e-06)"],
+                               result["delivered"]["Lowpass(0)"], atol=1e-12)
+
+
+@pytest.mark.parametrize("synapse,name", [
+    (None, "None"), (0, "Lowpass(0)"), (0.0, "Lowpass(0)"), (0.005, "Lowpass(0.005)"),
+    (snn.Lowpass(0), "Lowpass(0)"), (snn.Alpha(0.01), "Alpha(0.01)"),
+])
+def test_synapse_names(synapse, name):
+    assert W._synapse_name(synapse) == name
 
 
 # --- figures and explorers ----------------------------------------------------------------
@@ -327,12 +343,29 @@ EXPLORERS = {
 }
 
 
+def check_controls_show_whole(widget):
+    """Every dropdown has its value selected (a blank box otherwise) under a
+    label; every label has one width, wide enough for the longest, and each row
+    widens by as much (ipywidgets cuts labels off at 80 px: "connectio...")."""
+    shown = controls(widget)
+    longest = max(len(description) for description in shown)
+    widths = {c.style.description_width for c in shown.values()}
+    assert widths == {f"{longest + 1}ch"}, widths
+    for description, c in shown.items():
+        assert c.layout.width == f"calc({longest + 1}ch + {W.CONTROL_WIDTH})", description
+        if isinstance(c, ipywidgets.Dropdown):
+            assert c.index is not None, f"{description}: nothing selected"
+            assert c.label == str(c.value), description
+            assert all(label.strip() for label in c._options_labels), description
+
+
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_explorer_controls(name):
     widget = run_quietly(getattr(W, name))
     assert isinstance(widget, ipywidgets.interactive)
     assert set(controls(widget)) == EXPLORERS[name]
     assert isinstance(widget.children[-1], ipywidgets.Output)
+    check_controls_show_whole(widget)
 
 
 def test_explorer_updates_without_stderr():
@@ -422,8 +455,15 @@ def test_network_explorer_controls():
     assert set(controls(widget)) == {"n_steps", "connection synapse", "probe synapse",
                                      "rate scale", "digit"}
     assert controls(widget)["n_steps"].max == 12
-    assert controls(widget)["connection synapse"].value is None
-    assert controls(widget)["probe synapse"].value == 0.1
+    synapse = controls(widget)["connection synapse"]
+    # labels as values: ipywidgets 8 shows a value of None as a blank box
+    assert (synapse.index, synapse.label, synapse.value) == (0, "None", "None")
+    assert synapse.options == ("None", "1 ms", "5 ms", "10 ms")
+    assert controls(widget)["probe synapse"].value == "100 ms"
+    synapse.value = "5 ms"  # the update looks the label up: 5 ms, 0.005 s
+    synapse.value = "None"
+    assert (synapse.index, synapse.label) == (0, "None")
+    check_controls_show_whole(widget)
 
 
 @needs_mnist
@@ -484,7 +524,7 @@ def test_network_explorer_precomputes_the_grid():
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         controls(widget)["rate scale"].value = 10
-        controls(widget)["connection synapse"].value = 0.01
+        controls(widget)["connection synapse"].value = "10 ms"
     assert err.getvalue() == ""
 
 
