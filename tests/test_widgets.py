@@ -11,6 +11,8 @@ ipywidgets = pytest.importorskip("ipywidgets")
 
 import snnlib as snn  # noqa: E402
 from snnlib import widgets as W  # noqa: E402
+from snnlib.plots import figure_png  # noqa: E402
+from snnlib.widgets import spiking_cnn, synapses  # noqa: E402
 
 DT = 0.001
 
@@ -62,7 +64,7 @@ def test_draw_input_record(digits):
     assert "step 5" in ax_img.get_title()
     assert "(1, 10, 784)" in ax_t.get_title()
     assert len(ax_t.get_lines()) == 3 + 1  # three pixels and the step marker
-    assert isinstance(W.figure_png(fig), bytes)
+    assert isinstance(figure_png(fig), bytes)
 
 
 # --- lecture 02 -------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def test_delay_demo_with_a_tiny_tau_is_nearly_zero():
     (snn.Lowpass(0), "Lowpass(0)"), (snn.Alpha(0.01), "Alpha(0.01)"),
 ])
 def test_synapse_names(synapse, name):
-    assert W._synapse_name(synapse) == name
+    assert synapses._synapse_name(synapse) == name
 
 
 # --- figures and explorers ----------------------------------------------------------------
@@ -506,8 +508,8 @@ def test_precomputed_runs_equal_runs_computed_on_demand():
     assert not thread.is_alive()
     assert W.compute_network_run(None, 0.001, 3.0, 4, 12) is first
     assert W.precompute_network_runs(settings, None, 4, 12) is None  # all cached now
-    key = W._run_key(None, None, 4.0, 4, 12)
-    background = W._network_runs.pop(key)
+    key = spiking_cnn._run_key(None, None, 4.0, 4, 12)
+    background = spiking_cnn._network_runs.pop(key)
     again = W.compute_network_run(None, None, 4.0, 4, 12)
     np.testing.assert_array_equal(background["output"], again["output"])
     for name in W.LIF_LAYERS:
@@ -520,7 +522,7 @@ def test_network_explorer_precomputes_the_grid():
     widget.precompute_thread.join(timeout=120)
     for synapse in W.NETWORK_SYNAPSES:
         for scale in W.NETWORK_SCALES:
-            assert W._run_key(None, synapse, scale, 2, 4) in W._network_runs
+            assert spiking_cnn._run_key(None, synapse, scale, 2, 4) in spiking_cnn._network_runs
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         controls(widget)["rate scale"].value = 10
