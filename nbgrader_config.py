@@ -41,6 +41,14 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
 
+# --- validate -------------------------------------------------------------------
+# Nothing to set. `nbgrader validate` and JupyterLab's Validate button (nbgrader's
+# validate_assignment server extension, which reads this file from the Jupyter
+# server's working directory: `make lab` starts it here) show a failed cell's
+# error, or, for a partial-credit cell, what it wrote on standard error. While
+# nbgrader validates (NBGRADER_EXECUTION=validate), snnlib.grading.PartialCredit
+# writes each failed check's message and hint there; never when grading.
+
 # --- zip_collect: submissions downloaded from a learning-management system ------
 # `make zip-collect PS=ps1_convolution` reads downloaded/<ps>/archive/ (zip
 # files, or the notebooks themselves). The regular expression is matched

@@ -6,14 +6,21 @@
   autograded parts with hidden tests, one or two written answers, and says its
   lecture, time, learning goals and points.
 - The solution notebooks run top to bottom with every test cell earning all its
-  points; the released notebooks (``exercises/``) run top to bottom raising only
-  ``NotImplementedError``, and give no points for nothing.
+  points, with the hidden tests and without; the released notebooks
+  (``exercises/``) run top to bottom raising only ``NotImplementedError``, and
+  give no points for nothing.
+- Deliberate mistakes (`MISTAKES`) lose points, in the visible tests and when
+  graded, with a message that says what is wrong; answers that differ from the
+  solution but behave the same (`OTHER_RIGHT_ANSWERS`) keep every point.
+- ``nbgrader validate`` and the Validate button show each failed check's message
+  and hint, for partial-credit cells too.
 - ``exercises/`` is what ``nbgrader generate_assignment`` makes from ``solutions/``.
 """
 
 import contextlib
+import dataclasses
 import doctest
-import io
+import html
 import json
 import os
 import re
@@ -90,11 +97,63 @@ def test_check_array_explains_shapes_and_types_without_a_numpy_traceback():
     assert "forget the `return`" in failure(check_array, "f(x)", None, [1.0])
     assert "transposed" in failure(check_array, "M", np.zeros((3, 2)), np.zeros((2, 3)))
     assert "right number of values" in failure(check_array, "y", np.zeros(6), np.zeros((2, 3)))
+    assert "an axis of length 1 missing or extra" in failure(
+        check_array, "y", np.zeros((3, 3)), np.zeros((3, 3, 1)))
     assert "has 1 axes where 2" in failure(check_array, "y", np.zeros(5), np.zeros((2, 3)))
     assert "cannot be read as an array of numbers" in failure(
         check_array, "y", [[1, 2], [3]], np.zeros(2))
     assert "a str" in failure(check_array, "y", "1, 2", np.zeros(2))
-    assert "NaN or infinite" in failure(check_array, "rate", [np.nan, 1.0], [0.0, 1.0])
+
+
+def test_a_wrong_shape_gets_a_shape_hint_not_the_tasks_hint():
+    value_hint = "use K[a, b], not K[kh - 1 - a, kw - 1 - b]"
+    shape_hint = "the output has one channel per filter"
+    message = failure(check_array, "correlate2d(x, kernel)", np.zeros((3, 3)),
+                      np.zeros((3, 3, 1)), hint=value_hint, shape_hint=shape_hint)
+    assert "has shape (3, 3), expected (3, 3, 1)" in message
+    assert message.endswith(f"Hint: {shape_hint}") and value_hint not in message
+    assert "Hint" not in failure(check_array, "y", np.zeros(5), np.zeros(4), hint=value_hint)
+    assert value_hint not in failure(check_array, "y", "text", np.zeros(4), hint=value_hint)
+    # a wrong value gets the task's hint, and only it
+    message = failure(check_array, "correlate2d(x, kernel)", np.full((3, 3, 1), 5.0),
+                      np.full((3, 3, 1), -5.0), hint=value_hint, shape_hint=shape_hint)
+    assert message.endswith(f"Hint: {value_hint}") and shape_hint not in message
+    # the same for single numbers and exact values: a wrong kind is not a wrong value
+    assert value_hint not in failure(check_scalar, "t", np.array([0.5, 0.5]), 0.5, hint=value_hint)
+    assert value_hint not in failure(check_scalar, "t", "0.5", 0.5, hint=value_hint)
+    assert value_hint in failure(check_scalar, "t", 0.6, 0.5, hint=value_hint)
+    assert value_hint not in failure(check_equal, "shape", (26.0, 26, 32), (26, 26, 32),
+                                     hint=value_hint)
+    message = failure(check_equal, "shape", (26, 26), (26, 26, 32), hint=value_hint)
+    assert "2 value(s), expected 3" in message and value_hint not in message
+    assert value_hint in failure(check_equal, "shape", (27, 27, 32), (26, 26, 32), hint=value_hint)
+
+
+def test_whole_numbers_and_labels_show_as_integers():
+    message = failure(check_array, "predict_labels(outputs)", np.array([3, 1, 4]),
+                      np.array([3, 1, 7]))
+    assert "index 2: got 4, expected 7." in message
+    assert "[3, 1, 4]" in message and "[3, 1, 7]" in message and "4.0" not in message
+    message = failure(check_array, "spiked", np.array([True, False]), np.array([True, True]))
+    assert "got False, expected True" in message
+    # floats stay floats: a float answer shows as such
+    assert "got 4.0, expected 7" in failure(check_array, "labels", [3.0, 4.0], np.array([3, 7]))
+    assert "is 4, expected 7" in failure(check_equal, "label", np.int64(4), 7)
+
+
+def test_a_nan_is_reported_as_nan():
+    message = failure(check_array, "rate", [np.nan, 1.0], [0.0, 1.0])
+    assert "got nan, expected 0.0" in message
+    assert "Largest difference" not in message  # not "largest difference 0"
+    assert "1 is NaN" in message
+    message = failure(check_array, "rate", [np.nan, np.nan, 5.0, np.inf], [0.0, 1.0, 1.0, 1.0])
+    assert "Largest difference: 4." in message  # of the values that are numbers
+    assert "2 are NaN and 1 is infinite" in message
+    message = failure(check_scalar, "first_spike_time(2.0)", np.nan, 0.0139)
+    assert "is nan, expected 0.0139" in message and "1 is NaN" in message
+    message = failure(check_array, "x", np.nan, 1.0)  # a 0-d array
+    assert "is nan, expected 1.0" in message and "NaN" in message
+    check_array("x", [np.nan], [np.nan])  # NaN where NaN is expected is right
 
 
 def test_check_array_tolerances():
@@ -125,6 +184,7 @@ def test_check_equal_wants_whole_numbers_for_shapes():
 
 def test_unpack_checks_what_a_function_returns():
     assert unpack("f()", [1, 2], ("a", "b")) == (1, 2)
+    assert unpack("f()", np.array([1.5, 2.5]), ("a", "b")) == (1.5, 2.5)  # `a, b = f()` works
     assert "return a, b" in failure(unpack, "f()", 3.0, ("a", "b"))
     assert "returned 3 value(s); it should return 2" in failure(unpack, "f()", (1, 2, 3), "ab")
     assert "forget the `return`" in failure(unpack, "f()", None, ("a", "b"))
@@ -153,11 +213,10 @@ def test_call_passes_not_implemented_on_and_names_the_function():
         call(first_spike_time, 2.0)
 
 
-def test_call_keeps_stderr_clean_and_the_tests_data_intact(capfd):
+def test_call_keeps_stderr_clean(capfd):
     def noisy(x):
         warnings.warn("something odd")
         print("to stderr", file=sys.stderr)
-        x[...] = 0  # changes its input in place
         return np.array([1.0, 0.0]) / 0.0
 
     x = np.ones(2)
@@ -165,10 +224,51 @@ def test_call_keeps_stderr_clean_and_the_tests_data_intact(capfd):
         warnings.simplefilter("error")  # any warning escaping call would raise here
         result = call(noisy, x)
     assert np.isinf(result[0])
-    assert np.all(x == 1)
     captured = capfd.readouterr()
     assert captured.err == ""
     assert "to stderr" in captured.out
+
+
+def test_call_fails_a_function_that_changes_its_input_in_place():
+    def lif_step(voltage, refractory_time, J):
+        voltage += J  # changes the caller's array
+        return voltage, refractory_time
+
+    voltage, J = np.array([0.0, 0.5, 0.2]), np.array([1.0, 0.0, 1.0])
+    message = failure(call, lif_step, voltage, np.zeros(3), J=J)
+    assert "lif_step(...) changed its argument `voltage` in place" in message
+    assert "2 value(s) changed out of 3" in message
+    assert "Hint: work on a copy: `voltage = np.array(voltage, dtype=float)`" in message
+    assert np.all(voltage == [0.0, 0.5, 0.2])  # the test's data are intact
+
+    def build(weights, synapse=None):
+        weights["dense"][0][...] = 0  # inside a dict of (kernel, bias)
+        return "net"
+
+    weights = {"dense": (np.ones((2, 2)), np.zeros(2))}
+    message = failure(call, build, weights)
+    assert "changed its argument `weights` in place: `weights['dense'][0]`" in message
+    assert np.all(weights["dense"][0] == 1)
+
+    def drop_none(synapses):
+        synapses.remove(None)
+        return len(synapses)
+
+    assert "`synapses` in place" in failure(call, drop_none, [None, 0.1])
+    message = failure(call, lambda synapses: synapses.__setitem__(0, 0.005), [None, 0.1])
+    assert "`synapses[0]` was replaced by 0.005" in message and "deepcopy" in message
+    message = failure(call, lambda x: x.sort(), np.array([3.0, np.nan, 1.0]))
+    assert "changed its argument `x` in place" in message
+
+    # leaving the input as it was, or changing a copy, is fine; NaN equals NaN
+    def careful(voltage, refractory_time, J):
+        voltage = np.array(voltage, dtype=float)
+        voltage += J
+        return voltage, refractory_time
+
+    got = call(careful, voltage, np.array([np.nan, 0.0, 0.0]), J=J)
+    assert np.all(got[0] == [1.0, 0.5, 1.2])
+    assert call(lambda x: x, voltage) is not voltage  # the function gets a copy
 
 
 def test_call_never_catches_keyboard_interrupt():
@@ -238,6 +338,50 @@ def test_partial_credit_silences_warnings_and_lets_interrupts_through(capfd):
     with pytest.raises(KeyboardInterrupt):
         with credit.check("interrupted"):
             raise KeyboardInterrupt
+
+
+def test_partial_credit_shows_what_failed_when_nbgrader_validates(capfd, monkeypatch):
+    """nbgrader validate (and the Validate button) shows a partial-credit cell's
+    standard error and nothing else it printed; nbgrader sets NBGRADER_EXECUTION."""
+    long_hint = ("output position (i, j) starts at input row i * stride and column "
+                 "j * stride, so the kernel's top left corner is at (i * stride, j * stride)")
+
+    def run_checks():
+        credit = PartialCredit(points=3)
+        with credit.check("one channel"):
+            pass
+        with credit.check("stride 2"):
+            check_equal("correlate2d(x, kernel, strides=2).shape", (5, 6, 3), (3, 3, 3),
+                        hint=long_hint)
+        with credit.check("not answered"):
+            raise NotImplementedError()
+        return credit.score()
+
+    for execution in (None, "autograde"):  # run by hand, or graded: nothing on stderr
+        if execution:
+            monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+        else:
+            monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+        assert run_checks() == 1.0
+        assert capfd.readouterr().err == ""
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    assert run_checks() == 1.0
+    captured = capfd.readouterr()
+    assert captured.err.startswith("1 of 3 checks passed: 1 of 3 points\n[FAIL] stride 2\n")
+    assert "one channel" not in captured.err  # only what failed
+    shown = " ".join(captured.err.split())  # wrapped over several lines
+    assert "is (5, 6, 3), expected (3, 3, 3)" in shown
+    assert f"Hint: {long_hint}" in shown
+    assert "[TODO] not answered: not answered yet" in captured.err
+    assert max(len(line) for line in captured.err.splitlines()) <= 80  # nbgrader cuts at 87
+    assert "[PASS] one channel" in captured.out  # the cell's own output is unchanged
+
+    credit = PartialCredit(points=1)  # every check passed: nothing on stderr
+    with credit.check("fine"):
+        pass
+    assert credit.score() == 1.0
+    assert capfd.readouterr().err == ""
 
 
 def test_partial_credit_rejects_bad_points():
@@ -313,6 +457,7 @@ def kernel_env():
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `make autograde` runs them
+    env.pop("NBGRADER_EXECUTION", None)  # as a student runs them
     return env
 
 
@@ -334,10 +479,110 @@ def outputs_of(cell):
     return errors, stderr, results
 
 
+def text_of(cell):
+    """What a cell printed, and its error or result, as one text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type == "error":
+            parts.append(f"{output.ename}: {output.evalue}")
+        elif output.output_type == "execute_result":
+            parts.append(output.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+class NotebookKernel:
+    """A notebook run top to bottom in a kernel that stays up, so that more cells
+    can run in it afterwards: an answer changed, then a test cell again."""
+
+    def __init__(self, path):
+        self.notebook = read(path)
+        self.client = nbclient.NotebookClient(
+            self.notebook, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}})
+        self._kernel = self.client.setup_kernel(env=kernel_env())
+        self._kernel.__enter__()
+        try:
+            for index, cell in enumerate(self.notebook.cells):
+                if cell.cell_type == "code":
+                    self.client.execute_cell(cell, index)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        self._kernel.__exit__(None, None, None)
+
+    def cell(self, grade_id):
+        return next(cell for cell in self.notebook.cells
+                    if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+    def run(self, source, nbgrader=None):
+        """Run ``source`` as a new cell (with this nbgrader metadata); returns the cell."""
+        cell = nbformat.v4.new_code_cell(source)
+        if nbgrader:
+            cell.metadata["nbgrader"] = dict(nbgrader)
+        self.notebook.cells.append(cell)
+        try:
+            self.client.execute_cell(cell, len(self.notebook.cells) - 1)
+        finally:
+            self.notebook.cells.pop()
+        return cell
+
+    def grade(self, grade_id, source=None):
+        """Run a test cell (or ``source`` in its place) and score it as nbgrader does:
+        returns (points, what the cell printed)."""
+        from nbgrader.utils import determine_grade
+
+        test = self.cell(grade_id)
+        cell = self.run(test.source if source is None else source, test.metadata["nbgrader"])
+        return determine_grade(cell)[0], text_of(cell)
+
+    @contextlib.contextmanager
+    def answer(self, grade_id, edits):
+        """The answer cell ``grade_id`` with each ``(old, new)`` of ``edits`` made
+        (each ``old`` must occur once), then the solution again."""
+        solution = self.cell(grade_id).source
+        source = solution
+        for old, new in edits:
+            assert source.count(old) == 1, f"{grade_id} no longer contains {old!r} once"
+            source = source.replace(old, new)
+        errors, _, _ = outputs_of(self.run(source))
+        assert not errors, f"the changed {grade_id} does not run: {errors[0].evalue}"
+        try:
+            yield
+        finally:
+            self.run(solution)
+
+
+@pytest.fixture(scope="module")
+def solution_kernel():
+    """``solution_kernel(ps)``: the solution notebook of ``ps``, run in a kernel
+    that stays up for the module's tests."""
+    kernels = {}
+
+    def get(ps):
+        if ps not in kernels:
+            kernels[ps] = NotebookKernel(ROOT / "solutions" / ps / f"{ps}.ipynb")
+        return kernels[ps]
+
+    yield get
+    for kernel in kernels.values():
+        kernel.close()
+
+
+def visible_tests(ps):
+    """``grade_id -> source`` of the test cells students see (hidden tests removed)."""
+    notebook = read(ROOT / "exercises" / ps / f"{ps}.ipynb")
+    return {meta["grade_id"]: cell.source for cell, meta in nbgrader_cells(notebook)
+            if meta["grade"] and not meta["solution"]}
+
+
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_solutions_earn_every_point(ps):
-    notebook = execute(ROOT / "solutions" / ps / f"{ps}.ipynb")
-    for index, cell in enumerate(notebook.cells):
+def test_solutions_earn_every_point(ps, solution_kernel):
+    kernel = solution_kernel(ps)
+    for index, cell in enumerate(kernel.notebook.cells):
         if cell.cell_type != "code":
             continue
         errors, stderr, results = outputs_of(cell)
@@ -347,6 +592,182 @@ def test_solutions_earn_every_point(ps):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and results:
             assert float(results[0]) == meta["points"], f"{where}: {results[0]}"
+    # and with the visible tests only, as a student runs them
+    for grade_id, source in visible_tests(ps).items():
+        points, printed = kernel.grade(grade_id, source)
+        assert points == kernel.cell(grade_id).metadata["nbgrader"]["points"], (
+            f"{ps} {grade_id} (visible tests): {points}\n{printed}")
+
+
+@dataclasses.dataclass
+class Answer:
+    """An answer that differs from the solution: in problem set ``ps``, the answer
+    cell ``answer`` with ``edits`` made, graded by the test cell ``test``."""
+
+    why: str
+    ps: str
+    answer: str
+    edits: list
+    test: str
+    visible: float = None  # points with the visible tests (None: all of them)
+    graded: float = None   # points with the hidden tests too (None: all of them)
+    says: tuple = ()       # what the test's output must say
+    never_says: tuple = ()  # ... and must not
+
+
+# Mistakes a learner makes, and the points each keeps. Each loses points, in the
+# visible tests where a student should learn from them, and when graded.
+MISTAKES = [
+    Answer("matrix_nonzeros without the channels (visible: a case with C > 1)",
+           "ps1_convolution", "conv_counts",
+           [("n_out * n_in, n_out * k * k * C", "n_out * n_in, n_out * k * k")],
+           "test_conv_counts", visible=1.5, graded=1.5,
+           says=(("matrix_nonzeros of conv_counts((6, 5, 3), filters=4, kernel_size=2) is 320, "
+                  "expected 960"),
+                 "Hint: each output value sees a kh x kw x C patch")),
+    Answer("an output without its channel axis: a shape hint, not the flipped-kernel hint",
+           "ps1_convolution", "correlate2d", [("    return y\n", "    return y.squeeze()\n")],
+           "test_correlate2d", visible=2.0, graded=0.0,  # the hidden tests have one filter too
+           says=("has shape (3, 3), expected (3, 3, 1)", "an axis of length 1 missing",
+                 "one channel per filter"),
+           never_says=("not K[kh - 1 - a",)),
+    Answer("lif_step changes its input voltage in place",
+           "ps2_lif", "lif_step",
+           [("voltage = np.array(voltage, dtype=float)", "voltage = np.asarray(voltage, dtype=float)"),
+            ("voltage = voltage + (J - voltage)", "voltage += (J - voltage)")],
+           "test_lif_step", visible=0.0, graded=0.0,
+           says=("lif_step(...) changed its argument `voltage` in place", "work on a copy")),
+    Answer("lif_rate's formula everywhere: NaN below J = 1",
+           "ps2_lif", "lif_rate",
+           [(("    rate = np.zeros_like(J)\n    firing = J > 1\n    rate[firing] = 1 / "
+              "(tau_ref + tau_rc * np.log1p(1 / (J[firing] - 1)))\n"),
+             "    rate = 1 / (tau_ref + tau_rc * np.log1p(1 / (J - 1)))\n")],
+           "test_lif_rate", visible=1.0, graded=1.0,
+           says=("got nan, expected 0.0", "1 is NaN"), never_says=("Largest difference: 0",)),
+    Answer("lowpass_step updates y in place",
+           "ps3_synapses", "lowpass_step",
+           [("return a * np.asarray(y, dtype=float) + (1 - a) * np.asarray(u, dtype=float)",
+             ("y = np.asarray(y, dtype=float)\n    y *= a\n"
+              "    y += (1 - a) * np.asarray(u, dtype=float)\n    return y"))],
+           "test_lowpass_step", visible=0.0, graded=0.0,
+           says=("lowpass_step(...) changed its argument `y` in place",)),
+    Answer("Nengo's synapse=0 read as no synapse",
+           "ps3_synapses", "none_and_zero",
+           [("    return snn.Lowpass(synapse)", "    return None if synapse == 0 else snn.Lowpass(synapse)")],
+           "test_none_and_zero", visible=1.0, graded=1.0,
+           says=("0 is a filter that does not smooth but delays by one step",)),
+    Answer("spike counts truncated instead of rounded",
+           "ps3_synapses", "tutorial_probes",
+           [("np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
+             "(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)")],
+           "test_tutorial_probes", visible=2.0, graded=2.0,
+           says=("spike_counts(record, amplitude=0.0013) has", "round before converting to int")),
+    Answer("the synapse argument ignored: the Network's default synapse (0.005)",
+           "ps4_spiking_cnn", "build_network",
+           [("snn.Network(seed=0, default_synapse=synapse)", "snn.Network(seed=0)")],
+           "test_build_network", visible=2.0, graded=2.0,
+           says=("[FAIL] the synapse argument sets every connection's synapse",)),
+    Answer("the synapse argument ignored: None on every connection",
+           "ps4_spiking_cnn", "build_network",
+           [("default_synapse=synapse", "default_synapse=None")],
+           "test_build_network", visible=3.0, graded=3.0,
+           says=("[FAIL] the synapse argument sets every connection's synapse",)),
+    Answer("the synapse only on the Conv2D connections, not on those into the neurons",
+           "ps4_spiking_cnn", "build_network",
+           [("default_synapse=synapse", "default_synapse=None"),
+            ("snn.Layer(conv)(x, shape_in=shape_in)",
+             "snn.Layer(conv)(x, shape_in=shape_in, synapse=synapse)")],
+           "test_build_network", visible=3.0, graded=3.0,
+           says=("[FAIL] the synapse argument sets every connection's synapse",)),
+    Answer("predicted labels read at the first step, not the last: labels shown as ints",
+           "ps4_spiking_cnn", "classify",
+           [("np.asarray(outputs)[:, -1].argmax(axis=1)", "np.asarray(outputs)[:, 0].argmax(axis=1)")],
+           "test_classify", visible=1.0, graded=1.0,
+           says=("[FAIL] predict_labels reads the last step",)),
+    Answer("spike counts truncated instead of rounded",
+           "ps4_spiking_cnn", "spike_statistics",
+           [("counts = np.rint(record.sum(axis=1) * dt / amplitude)",
+             "counts = (record.sum(axis=1) * dt / amplitude).astype(int)")],
+           "test_spike_statistics", visible=1.0, graded=1.0,
+           says=("amplitude=0.0023)['spikes_per_digit'] has",)),
+]
+
+# Answers that differ from the solution where the task leaves a choice (or states
+# that either is right): they keep every point.
+OTHER_RIGHT_ANSWERS = [
+    Answer("a refractory time clipped at 0 (the same neuron as Nengo's negative one)",
+           "ps2_lif", "lif_step",
+           [("refractory_time = np.array(refractory_time, dtype=float) - dt",
+             "refractory_time = np.maximum(np.array(refractory_time, dtype=float) - dt, 0)")],
+           "test_lif_step"),
+    Answer("numpy's True and False", "ps2_lif", "amplitude_effects",
+           [('"the membrane voltage": False,', '"the membrane voltage": np.False_,'),
+            ('"the height of a spike in the output": True,',
+             '"the height of a spike in the output": np.True_,')],
+           "test_amplitude_effects"),
+    Answer("gain and bias as an array of two", "ps2_lif", "gain_bias",
+           [("    return gain, bias\n", "    return np.array([gain, bias])\n")], "test_gain_bias"),
+    Answer("Nengo's 0 as snn.LinearFilter([1], [1])", "ps3_synapses", "none_and_zero",
+           [("    return snn.Lowpass(synapse)",
+             "    return snn.LinearFilter([1], [1]) if synapse == 0 else snn.Lowpass(synapse)")],
+           "test_none_and_zero"),
+    Answer("Nengo's synapse as it is: snnlib takes None, 0 and numbers as Nengo does",
+           "ps3_synapses", "none_and_zero",
+           [("    if synapse is None:\n        return None\n    return snn.Lowpass(synapse)",
+             "    return synapse")],
+           "test_none_and_zero"),
+    Answer("spikes counted as the values > 0", "ps3_synapses", "tutorial_probes",
+           [("np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
+             "(np.asarray(record) > 0).sum(axis=1)")],
+           "test_tutorial_probes"),
+    Answer("the probe's lowpass written as a LinearFilter", "ps4_spiking_cnn", "build_network",
+           [("snn.Probe(out, synapse=0.1)", "snn.Probe(out, synapse=snn.LinearFilter([1], [0.1, 1]))")],
+           "test_build_network"),
+    Answer("labels as floats, accuracy as a list", "ps4_spiking_cnn", "classify",
+           [("np.asarray(outputs)[:, -1].argmax(axis=1)",
+             "np.asarray(outputs)[:, -1].argmax(axis=1).astype(float)"),
+            ("== np.asarray(labels)[:, None]).mean(axis=0)",
+             "== np.asarray(labels)[:, None]).mean(axis=0).tolist()")],
+           "test_classify"),
+]
+
+
+def grade_answer(solution_kernel, case):
+    kernel = solution_kernel(case.ps)
+    points = kernel.cell(case.test).metadata["nbgrader"]["points"]
+    with kernel.answer(case.answer, case.edits):
+        visible = kernel.grade(case.test, visible_tests(case.ps)[case.test])
+        graded = kernel.grade(case.test)
+    for (got, printed), expected, how in ((visible, case.visible, "visible tests"),
+                                          (graded, case.graded, "graded")):
+        expected = points if expected is None else expected
+        where = f"{case.ps} {case.test}, {how}, with {case.why}"
+        assert got == expected, f"{where}: {got} points, expected {expected}\n{printed}"
+        shown = " ".join(printed.split())
+        for words in case.says:
+            assert words in shown, f"{where}: the output does not say {words!r}\n{printed}"
+        for words in case.never_says:
+            assert words not in shown, f"{where}: the output says {words!r}\n{printed}"
+        assert "NBGRADER" not in printed
+
+
+@pytest.mark.parametrize("case", MISTAKES, ids=lambda c: f"{c.ps}-{c.why}")
+def test_a_mistake_loses_points(solution_kernel, case):
+    assert case.visible is not None and case.graded is not None
+    grade_answer(solution_kernel, case)
+
+
+@pytest.mark.parametrize("case", OTHER_RIGHT_ANSWERS, ids=lambda c: f"{c.ps}-{c.why}")
+def test_another_right_answer_keeps_every_point(solution_kernel, case):
+    grade_answer(solution_kernel, case)
+
+
+def test_labels_show_as_integers_in_a_test_cell(solution_kernel):
+    kernel = solution_kernel("ps4_spiking_cnn")
+    with kernel.answer("classify", [("[:, -1].argmax", "[:, 0].argmax")]):
+        _, printed = kernel.grade("test_classify", visible_tests("ps4_spiking_cnn")["test_classify"])
+    assert re.search(r"got \d, expected \d\.", printed), printed
+    assert not re.search(r"got \d\.0", printed), printed
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -367,6 +788,100 @@ def test_released_notebooks_raise_only_not_implemented(ps):
     tests = {meta["grade_id"] for _, meta in nbgrader_cells(notebook)
              if meta["grade"] and not meta["solution"]}
     assert failed_tests == tests, f"{ps}: test cells that pass with no answer: {tests - failed_tests}"
+
+
+# --- Validate: what a student sees -------------------------------------------------
+
+
+def student_notebook(ps, edits):
+    """The released notebook answered with the solutions, the answer cells in
+    ``edits`` (grade_id -> [(old, new), ...]) changed."""
+    answers = {}
+    for cell, meta in nbgrader_cells(read(ROOT / "solutions" / ps / f"{ps}.ipynb")):
+        if meta["solution"]:
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+            for old, new in edits.get(meta["grade_id"], []):
+                assert source.count(old) == 1, f"{meta['grade_id']} no longer contains {old!r} once"
+                source = source.replace(old, new)
+            answers[meta["grade_id"]] = source
+    notebook = read(ROOT / "exercises" / ps / f"{ps}.ipynb")
+    for cell, meta in nbgrader_cells(notebook):
+        if meta["grade_id"] in answers:
+            cell.source = answers[meta["grade_id"]]
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def partly_wrong(tmp_path_factory):
+    """Problem set 1 answered, but correlate2d ignores strides: two partial-credit
+    test cells fail their stride-2 check (correlate2d's, and conv_matrix's built on it)."""
+    path = tmp_path_factory.mktemp("student") / "ps1_convolution.ipynb"
+    nbformat.write(student_notebook("ps1_convolution", {"correlate2d": [(
+        "sh, sw = (strides, strides) if np.isscalar(strides) else strides", "sh, sw = 1, 1")]}),
+        path)
+    return path
+
+
+# what Validate must show of the partly wrong notebook's failed checks (and their hints)
+FAILED_CHECKS = [
+    "[FAIL] stride 2, as in the tutorial's second and third layers",
+    ("correlate2d(x, kernel, strides=2), x (7, 8, 2), kernel (3, 3, 2, 3) has shape (5, 6, 3), "
+     "expected (3, 3, 3)."),
+    ("Hint: the output has (H - kh) // stride + 1 rows, (W - kw) // stride + 1 columns and one "
+     "channel per filter"),
+    "conv_matrix(kernel (3, 3, 1, 2), (7, 7, 1), strides=2) has shape (50, 49), expected (18, 49).",
+    "Hint: M has one row per output value",
+]
+
+
+def nbgrader_env():
+    env = kernel_env()
+    env.pop("MPLBACKEND", None)
+    return env
+
+
+def test_nbgrader_validate_shows_each_failed_check_and_its_hint(partly_wrong):
+    gradebook_was_there = (ROOT / "gradebook.db").exists()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "validate", str(partly_wrong)],
+        cwd=ROOT, env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "VALIDATION FAILED ON 2 CELL(S)" in out, out
+    errors = [part.split("=" * 20)[0] for part in out.split("The error was:")[1:]]
+    assert len(errors) == 2, out
+    shown = " ".join(" ".join(errors).split())  # the messages are wrapped to fit
+    for words in FAILED_CHECKS:
+        assert words in shown, f"nbgrader validate does not show {words!r}:\n{out}"
+    assert "Partial credit; passed some but not all" not in out
+    assert "[PASS]" not in shown  # only what failed
+    for line in "".join(errors).splitlines():
+        assert not line.endswith("..."), f"nbgrader validate cut a line: {line!r}"
+    assert (ROOT / "gradebook.db").exists() == gradebook_was_there  # validate makes no files
+
+
+def test_the_validate_button_shows_them_too(partly_wrong):
+    """JupyterLab's Validate button posts to nbgrader's validate_assignment server
+    extension, which loads the configuration from the server's working directory
+    (the repository, for `make lab`) and runs the same Validator in the server's
+    process: this runs that code without the web server, as `make lab` would."""
+    script = (
+        "import json, sys\n"
+        "from nbgrader.server_extensions.validate_assignment.handlers import "
+        "ValidateAssignmentHandler\n"
+        "from nbgrader.validator import Validator\n"
+        "config = ValidateAssignmentHandler.load_config(None)\n"
+        "print(json.dumps(Validator(config=config).validate(sys.argv[1])))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(partly_wrong)], cwd=ROOT,
+                            env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    failed = json.loads(result.stdout.splitlines()[-1])["failed"]
+    assert len(failed) == 2
+    # the button shows each failed cell's "error", as HTML
+    shown = " ".join(html.unescape(" ".join(cell["error"] for cell in failed)).split())
+    for words in FAILED_CHECKS:
+        assert words in shown, f"the Validate button does not show {words!r}:\n{shown}"
 
 
 # --- exercises/ is what nbgrader makes from solutions/ ------------------------------

@@ -45,8 +45,9 @@ PARTIAL = [
     # built on it as part 3 suggests, fails its stride-2 check too (-1 point)
     ("correlate2d", "sh, sw = (strides, strides) if np.isscalar(strides) else strides",
      "sh, sw = 1, 1", 2.0),
-    # conv_counts forgets the channels in matrix_nonzeros; right for the visible case
-    # (one channel), wrong for the hidden ones: 3 of 4 checks pass (-0.5 point)
+    # conv_counts forgets the channels in matrix_nonzeros; the visible tests show it
+    # (their second case has 3 channels), as do the hidden ones: 3 of 4 checks pass
+    # (-0.5 point)
     ("conv_counts", "n_out * n_in, n_out * k * k * C", "n_out * n_in, n_out * k * k", 0.5),
     # flat_index channels first: unflatten passes, flat_index fails (-1 point)
     ("probe_reading", "return (row * W + col) * C + channel",
