@@ -44,7 +44,20 @@ GRADES ?= grades.csv
 NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" OPENBLAS_NUM_THREADS=1 $(BIN)/nbgrader
 NEED_PS = @test "$(PS)" != "*" || { echo "make $@: name one problem set, e.g. make $@ PS=ps1_convolution" >&2; exit 2; }
 
-.PHONY: release collect zip-collect autograde feedback grades
+.PHONY: release collect zip-collect autograde feedback grades sandbox-user sandbox-check
+
+# autograde runs each student's notebook in a sandbox (sandbox/, docs/sandbox.md):
+# its kernel through bubblewrap (as the unprivileged user snn-sandbox when run as
+# root), seeing only Python, the virtual environment and snnlib, read-only, with
+# no network and with memory, process, CPU-time and file-size limits. A cell that
+# cannot be interrupted, or a kernel that dies, loses that student the cells after
+# it, and the rest of the class is still graded. Without bubblewrap, grading goes
+# on unsandboxed, with a warning.
+SANDBOXED_PREPROCESSORS := '--Autograde.autograde_preprocessors=["sandbox.execute.SandboxedExecute", \
+"nbgrader.preprocessors.IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor", \
+"nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades", \
+"nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"]'
+SANDBOX = $(if $(wildcard sandbox/execute.py),$(SANDBOXED_PREPROCESSORS))
 
 release: setup  ## student versions: solutions/$(PS) -> exercises/$(PS), recorded in gradebook.db
 	$(NBGRADER) generate_assignment "$(PS)" --force $(ARGS)
@@ -58,14 +71,24 @@ zip-collect: setup  ## a learning-management system's download (ZIP=<file> or do
 	$(if $(ZIP),mkdir -p "downloaded/$(PS)/archive" && cp "$(ZIP)" "downloaded/$(PS)/archive/",)
 	$(NBGRADER) zip_collect "$(PS)" --force $(ARGS)
 
-autograde: setup gradebook.db  ## run and score submitted/*/$(PS)/ -> autograded/ and gradebook.db
-	$(NBGRADER) autograde "$(PS)" $(ARGS)
+autograde: setup gradebook.db  ## run and score submitted/*/$(PS)/ -> autograded/ and gradebook.db, sandboxed
+	@links=$$(find submitted -type l 2>/dev/null); test -z "$$links" || { \
+	echo "make autograde: symbolic links in submitted/ (nbgrader would copy what they point to, for the student's code to read); remove them:" >&2; \
+	echo "$$links" >&2; exit 2; }
+	$(if $(SANDBOX),,@echo "make autograde: WARNING: no sandbox/ folder here: students' code runs unsandboxed" >&2)
+	$(NBGRADER) autograde "$(PS)" $(SANDBOX) $(ARGS)
 
 feedback: setup  ## an HTML report per student: feedback/<student>/$(PS)/
 	$(NBGRADER) generate_feedback "$(PS)" $(ARGS)
 
 grades: setup  ## every score in gradebook.db -> $(GRADES)
 	$(NBGRADER) export --to "$(GRADES)" $(ARGS)
+
+sandbox-user: setup  ## as root: create the unprivileged user that graded code runs as
+	$(BIN)/python -m sandbox setup
+
+sandbox-check: setup  ## check that the sandbox protects what docs/sandbox.md says it does
+	PATH="$(CURDIR)/$(BIN):$$PATH" OPENBLAS_NUM_THREADS=1 $(BIN)/python -m sandbox check
 
 # autograde needs the problem sets (and their hidden tests) in the gradebook: make
 # it from solutions/ when there is none yet, leaving exercises/ (and any work a

@@ -166,6 +166,7 @@ def graded(tmp_path_factory):
         config + f"\n# the grading test's short timeout\nc.Execute.timeout = {TIMEOUT}\n")
     shutil.copytree(ROOT / "solutions" / PS, course / "solutions" / PS)
     shutil.copytree(ROOT / "scripts", course / "scripts")
+    shutil.copytree(ROOT / "sandbox", course / "sandbox")  # graded as the Makefile grades
     (course / ".venv").symlink_to(Path(sys.executable).parent.parent)
 
     logs = {"release": make(course, "release", f"PS={PS}")}
