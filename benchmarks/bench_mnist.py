@@ -43,13 +43,15 @@ def main(argv=None):
     n_train = min(args.train_digits, len(x_train))
     rows = []
 
-    for batch_size in (32, 64):
+    def train_epoch(batch_size):
         model = mnist.build_network(learner_probes=False)
         inputs = images_to_inputs(x_train[:n_train])
-        seconds = timed(lambda: training.train(
-            model.network, {model.input: inputs}, {model.output: y_train[:n_train]},
-            epochs=1, batch_size=batch_size, augment=mnist.random_shifts(2),
-            progress_bar=False))
+        training.train(model.network, {model.input: inputs}, {model.output: y_train[:n_train]},
+                       epochs=1, batch_size=batch_size, augment=mnist.random_shifts(2),
+                       progress_bar=False)
+
+    for batch_size in (32, 64):
+        seconds = timed(lambda b=batch_size: train_epoch(b))
         rows.append((f"training epoch, batch {batch_size} (4,000 digits)",
                      f"{seconds * 4000 / n_train:.1f} s", f"measured on {n_train} digits"))
 
@@ -60,10 +62,10 @@ def main(argv=None):
     rows.append(("rate inference", f"{len(x_test) / seconds:.0f} images/s",
                  f"{len(x_test)} digits in {seconds:.2f} s"))
 
-    for dtype_batch in (100, 200, 500):
-        seconds = timed(lambda: mnist.run_spiking(model, x_test, n_steps=30,
-                                                  batch_size=dtype_batch))
-        rows.append((f"spiking inference, 30 steps, batch {dtype_batch}",
+    for batch_size in (100, 200, 500):
+        seconds = timed(lambda b=batch_size: mnist.run_spiking(model, x_test, n_steps=30,
+                                                               batch_size=b))
+        rows.append((f"spiking inference, 30 steps, batch {batch_size}",
                      f"{len(x_test) / seconds:.0f} images/s",
                      f"{len(x_test)} digits in {seconds:.1f} s"))
 

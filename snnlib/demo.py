@@ -10,8 +10,12 @@ Headless and offline, on the bundled digits:
 3. sweep one setting at a time: ``n_steps`` and the output-probe synapse on all
    held-out digits (read from one run), the connection synapse and the
    firing-rate scale on the first ``--sweep-digits`` of them (300 by default,
-   to stay within two minutes);
-4. print a table, write ``results.json`` and PNG figures into ``--output``.
+   to save time: their standard errors are about twice as large);
+4. print a table (every accuracy with its binomial standard error), and, for
+   the shipped weights, the precomputed curves of accuracy against n_steps
+   for each connection synapse (1,000 digits, up to 100 steps,
+   `snnlib.mnist.SWEEP_CURVES_PATH`); write ``results.json`` and PNG figures
+   into ``--output``.
 
 ``--quick`` runs on a few digits, for the tests.
 """
@@ -22,9 +26,9 @@ import sys
 import time
 from pathlib import Path
 
-
 from . import mnist, training
-from .datasets import load_mnist
+from .datasets import file_sha256, load_mnist
+from .mnist import standard_error
 
 N_STEPS = mnist.SWEEPS["n_steps"]
 SYNAPSES = mnist.SWEEPS["synapse"]  # the tutorial's None first
@@ -87,7 +91,8 @@ def main(argv=None):
     rate_correct = mnist.rate_outputs(rate_model, x_test).argmax(axis=1) == y_test
     n_steps = [k for k in N_STEPS if not args.quick or k <= 30]
     model = mnist.build_network(params, probe_synapse=None, learner_probes=False,
-                                extra_output_synapses=[s for s in PROBE_SYNAPSES if s])
+                                extra_output_synapses=[s for s in PROBE_SYNAPSES
+                                                       if s is not None])
     names = {s: "output" if s is None else f"output_{s}" for s in PROBE_SYNAPSES}
     print(f"spiking network: {len(x_test)} digits, {max(n_steps)} steps")
     outputs = mnist.run_spiking(model, x_test, n_steps=max(n_steps),
@@ -116,29 +121,43 @@ def main(argv=None):
                                                      [s for s in SCALES if s != 1])
     rate_acc, spiking_acc = float(rate_correct.mean()), float(tutorial.mean())
 
-    figures = make_figures(params, x_test, y_test, sweeps, rate_acc, output)
+    sweep_digits = {"n_steps": len(x_test), "probe_synapse": len(x_test),
+                    "synapse": n_sweep, "scale": n_sweep}
+    figures = make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output)
     results = {
         "data": "bundled MNIST subset, held-out split",
-        "weights": str(weights),
+        "weights": weights_name(weights),
+        "weights_sha256": file_sha256(weights),
         "settings": {**mnist.TUTORIAL, "dt": mnist.DT},
         "n_test_digits": len(x_test),
         "rate_accuracy": rate_acc,
         "spiking_accuracy": spiking_acc,
         "sweeps": sweeps,
-        "sweep_digits": {"n_steps": len(x_test), "probe_synapse": len(x_test),
-                         "synapse": n_sweep, "scale": n_sweep},
+        "sweep_digits": sweep_digits,
+        "uncertainty": "an accuracy p measured on n digits has a binomial standard error "
+                       "sqrt(p (1 - p) / n); n is n_test_digits or sweep_digits",
         "figures": figures,
         "seconds": round(time.perf_counter() - start, 1),
     }
     with open(output / "results.json", "w") as stream:
         json.dump(results, stream, indent=2)
     print_table(results)
+    if results["weights"] == weights_name(mnist.PRETRAINED_PATH) and not args.quick:
+        print_precomputed_curves()  # computed with the shipped weights
     print(f"wrote {output / 'results.json'} and {len(figures)} figures in "
           f"{results['seconds']} s")
     return results
 
 
-def make_figures(params, x_test, y_test, sweeps, rate_acc, output):
+def weights_name(path):
+    """How results.json names the weights: the shipped file by its place in the
+    package (the same on every machine), any other file as it was given."""
+    if Path(path).resolve() == mnist.PRETRAINED_PATH.resolve():
+        return "snnlib/data/" + mnist.PRETRAINED_PATH.name
+    return str(path)
+
+
+def make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output):
     """Write the PNG figures; return their file names."""
     from . import plots
 
@@ -147,11 +166,12 @@ def make_figures(params, x_test, y_test, sweeps, rate_acc, output):
     data = mnist.run_spiking(model, x_test[digit:digit + 1], n_steps=30,
                              probes=("output",) + mnist.LEARNER_PROBES)
     figures = {
-        "accuracy_vs_n_steps.png": plots.accuracy_vs_steps(sweeps["n_steps"], rate_acc),
+        "accuracy_vs_n_steps.png": plots.accuracy_vs_steps(
+            sweeps["n_steps"], rate_acc, n_digits=sweep_digits["n_steps"]),
         "learner_probes.png": plots.learner_probes({k: v[0] for k, v in data.items()}),
         "output_over_time.png": plots.output_over_time(
             data["output"][0], label=int(y_test[digit]), image=x_test[digit]),
-        "sweeps.png": plots.sweeps(sweeps),
+        "sweeps.png": plots.sweeps(sweeps, n_digits=sweep_digits),
     }
     for name, fig in figures.items():
         fig.savefig(output / name, dpi=100)
@@ -163,7 +183,8 @@ def _percent(value):
 
 
 def print_table(results):
-    """The results as a table on standard output."""
+    """The results as a table on standard output, each accuracy with its
+    standard error (below it, in percentage points)."""
     s, d = results["sweeps"], results["sweep_digits"]
 
     def row(label, cells):
@@ -172,33 +193,65 @@ def print_table(results):
     def percents(points, key="accuracy"):
         return [_percent(p[key]) for p in points]
 
+    def errors(points, n, key="accuracy"):
+        return row("    ± standard error", [f"±{100 * standard_error(p[key], n):.1f}"
+                                           for p in points])
+
+    n_test = results["n_test_digits"]
     lines = [
         "",
         f"Spiking MNIST, NengoDL tutorial network ({results['data']})",
         f"weights: {results['weights']}",
-        row(f"rate network ({results['n_test_digits']} digits)",
-            [_percent(results["rate_accuracy"])]),
+        row(f"rate network ({n_test} digits)", [_percent(results["rate_accuracy"])]),
         row("spiking, tutorial settings", [_percent(results["spiking_accuracy"])])
         + "   (30 steps, synapse None, probe lowpass 0.1 s)",
+        errors([{"accuracy": results["spiking_accuracy"]}], n_test),
         "",
         row(f"n_steps ({d['n_steps']} digits)", [p["n_steps"] for p in s["n_steps"]]),
         row("  spiking accuracy", percents(s["n_steps"])),
+        errors(s["n_steps"], d["n_steps"]),
         row(f"connection synapse ({d['synapse']} digits)",
-            [synapse_label(p["synapse"]) for p in s["synapse"]]),
+            [mnist.synapse_name(p["synapse"]) for p in s["synapse"]]),
         row("  spiking accuracy", percents(s["synapse"])),
+        errors(s["synapse"], d["synapse"]),
         row(f"firing-rate scale ({d['scale']} digits)", [f"{p['scale']:g}" for p in s["scale"]]),
         row("  spiking accuracy", percents(s["scale"])),
+        errors(s["scale"], d["scale"]),
         row("  rate accuracy", percents(s["scale"], "rate_accuracy")),
         row(f"output probe synapse ({d['probe_synapse']} digits)",
-            [synapse_label(p["probe_synapse"]) for p in s["probe_synapse"]]),
+            [mnist.synapse_name(p["probe_synapse"]) for p in s["probe_synapse"]]),
         row("  spiking accuracy", percents(s["probe_synapse"])),
+        errors(s["probe_synapse"], d["probe_synapse"]),
+        "",
+        "The standard error of an accuracy p on n digits is sqrt(p (1 - p) / n): on 300",
+        "digits about 0.8 points near 98%, on 1,000 about 0.4. Differences within about",
+        "two standard errors (a few digits) are not evidence that one setting is better.",
         "",
     ]
     print("\n".join(lines))
 
 
-def synapse_label(synapse):
-    return "None" if synapse is None else f"{synapse:g}"
+def print_precomputed_curves(read_steps=(10, 20, 30, 50, 100)):
+    """Accuracy against n_steps for each connection synapse, from the curves
+    shipped with snnlib (the shipped weights, all 1,000 held-out digits), read
+    through the tutorial's output probe and raw."""
+    try:
+        curves = mnist.load_sweep_curves()
+    except FileNotFoundError as error:
+        print(f"(no precomputed curves: {error})")
+        return
+    runs = [r for r in curves["runs"] if r["weights"] == "shipped" and r["scale"] == 1]
+    print(f"Precomputed ({mnist.SWEEP_CURVES_PATH.name}, {runs[0]['n_digits']:,} digits, one "
+          f"run of {len(runs[0]['correct'])} steps per connection synapse):")
+    for raw, reading in ((False, "output probe lowpass 0.1 s"), (True, "raw output")):
+        print(f"  {reading:<28}" + "".join(f"{k:>12}" for k in read_steps) + "  (n_steps)")
+        for run in runs:
+            accuracy, se = mnist.run_accuracy(run, raw=raw)
+            print(f"    synapse {mnist.synapse_name(run['synapse']):<18}" + "".join(
+                f"{f'{100 * accuracy[k - 1]:.1f}±{100 * se[k - 1]:.1f}':>12}"
+                for k in read_steps))
+    print("  Each filtered connection delays by a step and its output rises as "
+          "1 - exp(-t / tau);\n  the network has seven of them in series (lecture 06).\n")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from .mnist import find_run, run_accuracy, standard_error, synapse_name
+
 
 class CourseFigure(Figure):
     """A matplotlib figure that a notebook shows as a PNG image.
@@ -45,7 +47,7 @@ def _label(value, unit="s"):
     return "None" if value is None else f"{value:g} {unit}".strip()
 
 
-def accuracy_vs_steps(points, rate_accuracy=None, ax=None):
+def accuracy_vs_steps(points, rate_accuracy=None, n_digits=None, ax=None):
     """Spiking accuracy against the number of time steps.
 
     Parameters
@@ -53,20 +55,78 @@ def accuracy_vs_steps(points, rate_accuracy=None, ax=None):
     points : list of dict
         ``{"n_steps": k, "accuracy": a}`` (as `snnlib.mnist.sweep_n_steps` returns).
     rate_accuracy : float, optional
-        Drawn as a dashed line: the rate network's accuracy, which the spiking
-        network approaches as it runs longer.
+        Drawn as a dashed line: the rate network's accuracy, for comparison.
+    n_digits : int, optional
+        Digits each accuracy was measured on: error bars of one standard error,
+        ``sqrt(p (1 - p) / n_digits)``.
     """
     fig, ax = _figure_and_axes(ax, (5, 3.5))
     steps = [p["n_steps"] for p in points]
-    acc = [100 * p["accuracy"] for p in points]
-    ax.plot(steps, acc, "o-", label="spiking (output probe, lowpass 0.1 s)")
+    acc = np.array([p["accuracy"] for p in points])
+    label = "spiking (output probe, lowpass 0.1 s)"
+    if n_digits:
+        ax.errorbar(steps, 100 * acc, yerr=100 * standard_error(acc, n_digits), fmt="o-",
+                    capsize=3, label=f"{label}, ± 1 s.e. ({n_digits} digits)")
+    else:
+        ax.plot(steps, 100 * acc, "o-", label=label)
     if rate_accuracy is not None:
         ax.axhline(100 * rate_accuracy, color="k", ls="--", lw=1, label="rate network")
     ax.axvline(30, color="0.7", lw=1, zorder=0)
     ax.set_xlabel("n_steps (1 ms each)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Accuracy read at the last step")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def accuracy_curves(curves, settings=None, ax=None, max_steps=None, ylim=(0, 100), raw=False):
+    """Accuracy against ``n_steps`` for precomputed runs, with a band of ± 1
+    standard error.
+
+    Parameters
+    ----------
+    curves : dict
+        As `snnlib.mnist.load_sweep_curves` returns.
+    settings : list of dict, optional
+        Which runs, e.g. ``[{"synapse": 0.005}]`` (keys as in
+        `snnlib.mnist.find_run`); default all runs with the shipped weights
+        and scale 1 (the connection-synapse sweep).
+    max_steps : int, optional
+        Show steps 1 to ``max_steps`` (default: all).
+    ylim : (float, float)
+        The accuracy axis, in %: zoom in with e.g. ``(95, 100)``.
+    raw : bool
+        Read the output without a probe synapse instead of through the
+        tutorial's 0.1 s lowpass.
+    """
+    fig, ax = _figure_and_axes(ax, (7, 4))
+    if settings is None:
+        runs = [r for r in curves["runs"] if r["weights"] == "shipped" and r["scale"] == 1]
+    else:
+        runs = [find_run(curves, **s) for s in settings]
+    for i, run in enumerate(runs):
+        accuracy, se = run_accuracy(run, raw)  # se = sqrt(p (1 - p) / n_digits)
+        accuracy, se = accuracy[:max_steps], se[:max_steps]
+        steps = np.arange(1, len(accuracy) + 1)
+        label = f"synapse {synapse_name(run['synapse'])}"
+        if run["scale"] != 1:
+            label += f", scale {run['scale']:g}"
+        if run["weights"] != "shipped":
+            label += f", {run['weights']}"
+        ax.plot(steps, 100 * accuracy, color=f"C{i}", lw=1.5, label=label)
+        ax.fill_between(steps, 100 * (accuracy - se), 100 * (accuracy + se), color=f"C{i}",
+                        alpha=0.25, lw=0)
+    ax.axhline(10, color="0.6", ls=":", lw=1, label="chance (10%)")
+    ax.axvline(30, color="0.7", lw=1, zorder=0)
+    ax.set_ylim(*ylim)
+    ax.set_xlim(0, max(len(r["correct"][:max_steps]) for r in runs) + 1)
+    ax.set_xlabel("n_steps (1 ms each), read at the last step")
+    ax.set_ylabel("accuracy (%)")
+    n = runs[0]["n_digits"]
+    reading = "raw output, no probe synapse" if raw else "output probe lowpass 0.1 s"
+    ax.set_title(f"Spiking accuracy on {n:,} held-out digits\n"
+                 f"({reading}; band: ± 1 standard error)", fontsize=10)
+    ax.legend(fontsize="small", loc="lower right")
     return fig
 
 
@@ -130,7 +190,8 @@ def learner_probes(probe_data, dt=0.001, n_units=4):
               ("conv3_filt", "conv3 filtered by the probe (lowpass 0.1 s)", "Conv2D output"),
               ("conv3_lif", "conv3_lif (LIF neurons), raw: spikes of amplitude/dt", "output"),
               ("conv3_lif_filt", "conv3_lif filtered by the probe (lowpass 0.1 s)", "output")]
-    for ax, (name, title, ylabel) in zip(axes.flat, panels):
+    # four panels in the top two rows; the bottom row becomes the raster below
+    for ax, (name, title, ylabel) in zip(axes.flat, panels, strict=False):
         traces(probe_data[name], dt=dt, units=units, ax=ax, title=title, ylabel=ylabel)
     axes[0, 0].legend(fontsize="small", loc="upper right")
     gs = axes[2, 0].get_gridspec()
@@ -174,27 +235,35 @@ def output_over_time(output, dt=0.001, label=None, image=None, probe_synapse=0.1
     return fig
 
 
-def sweeps(results):
+def sweeps(results, n_digits=None):
     """The three sweeps side by side: connection synapse, firing-rate scale,
-    output-probe synapse (each a list of points as the `snnlib.mnist` sweeps return)."""
+    output-probe synapse (each a list of points as the `snnlib.mnist` sweeps return).
+
+    ``n_digits`` (``{sweep name: digits}``, as the demo's ``sweep_digits``)
+    adds error bars of one standard error and the digit counts to the titles.
+    """
     fig = CourseFigure(figsize=(12, 3.5), layout="constrained")
     axes = fig.subplots(1, 3, sharey=True)
     panels = [("synapse", "connection synapse", "synapse"),
               ("scale", "firing-rate scale", "scale"),
               ("probe_synapse", "output probe synapse", "probe_synapse")]
-    for ax, (key, title, field) in zip(axes, panels):
+    n_digits = n_digits or {}
+    for ax, (key, title, field) in zip(axes, panels, strict=True):
         points = results.get(key, [])
         names = [_label(p[field]) if field != "scale" else f"{p[field]:g}" for p in points]
         x = np.arange(len(points))
-        bars = ax.bar(x, [100 * p["accuracy"] for p in points], color="C0")
-        ax.bar_label(bars, fmt="%.1f", fontsize="small")
+        acc = np.array([p["accuracy"] for p in points])
+        n = n_digits.get(key)
+        yerr = 100 * standard_error(acc, n) if n else None
+        bars = ax.bar(x, 100 * acc, yerr=yerr, capsize=3, color="C0")
+        ax.bar_label(bars, fmt="%.1f", fontsize="small", label_type="center", color="w")
         xlabel = title
         if points and "rate_accuracy" in points[0]:
             ax.plot(x, [100 * p["rate_accuracy"] for p in points], "k_", ms=25, mew=2)
             xlabel += " (black: rate network)"
         ax.set_xticks(x, names)
         ax.set_xlabel(xlabel)
-        ax.set_title(f"{title} (30 steps)")
-    axes[0].set_ylabel("spiking accuracy (%)")
+        ax.set_title(f"{title} (30 steps" + (f", {n} digits)" if n else ")"))
+    axes[0].set_ylabel("spiking accuracy (%)" + (" ± 1 s.e." if n_digits else ""))
     axes[0].set_ylim(0, 105)
     return fig

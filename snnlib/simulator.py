@@ -258,12 +258,16 @@ def _put(target, items, value):
 
 
 def _progress(done, total, batch_size):
-    """A one-line progress bar on standard output (never on stderr, which
-    nbgrader would count against a grading cell)."""
+    """Progress over chunks on standard output (never on stderr, which nbgrader
+    would count against a grading cell). On a terminal, one bar redrawn in
+    place with a carriage return; elsewhere (a log file, a pipe, a notebook)
+    one line per chunk, so that a log does not run the updates together."""
     width = 30
     filled = width * done // total
-    sys.stdout.write(f"\rsimulating {batch_size} items: [{'#' * filled}{'.' * (width - filled)}] "
-                     f"chunk {done}/{total}")
-    if done == total:
-        sys.stdout.write("\n")
+    line = (f"simulating {batch_size} items: [{'#' * filled}{'.' * (width - filled)}] "
+            f"chunk {done}/{total}")
+    if getattr(sys.stdout, "isatty", lambda: False)():
+        sys.stdout.write("\r" + line + ("\n" if done == total else ""))
+    else:
+        sys.stdout.write(line + "\n")
     sys.stdout.flush()

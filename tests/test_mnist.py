@@ -1,6 +1,7 @@
 """Tests of snnlib.mnist (the tutorial network, spiking evaluation, sweeps),
 the shipped weights, snnlib.plots and ``python -m snnlib.demo``."""
 
+import io
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 import snnlib as snn
 from snnlib import mnist, training
-from snnlib.datasets import load_mnist
+from snnlib.datasets import file_sha256, images_to_inputs, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,8 +66,13 @@ def test_network_settings():
 
 
 def test_bad_settings_are_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match="synapse must be > 0|time constant must be > 0"):
+    with pytest.raises(ValueError, match=r"build_network: synapse: a synapse time constant "
+                                         r"must be a finite number >= 0 seconds, got -0.01"):
         mnist.build_network(synapse=-0.01)
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ValueError, match=f"probe_synapse: .*finite number >= 0 seconds, "
+                                             f"got {bad}"):
+            mnist.build_network(probe_synapse=bad)
     with pytest.raises(ValueError, match="probe_synapse must be None or a time constant"):
         mnist.build_network(probe_synapse="slow")
     with pytest.raises(ValueError, match="scale must be a number > 0, got 0"):
@@ -81,6 +87,14 @@ def test_bad_settings_are_clear_errors(tmp_path):
         mnist.build_network(params=corrupt)
     with pytest.raises(ValueError, match="does not fit this network"):
         mnist.build_network(params={"connection0.kernel": np.zeros((3, 3, 1, 32))})
+
+
+def test_synapse_zero_is_valid_as_in_nengo():
+    """0 (Lowpass(0)) is a filter that does not smooth but delays by one step."""
+    model = mnist.build_network(synapse=0, probe_synapse=0, learner_probes=False)
+    assert all(conn.synapse.tau == 0 for conn in model.network.connections)
+    assert model.probes["output"].synapse.tau == 0
+    assert model.settings["synapse"] == 0.0
 
 
 def test_probe_not_in_network():
@@ -107,8 +121,6 @@ def test_shipped_weights_load_and_are_small():
 
 
 def test_shipped_weights_are_documented():
-    from snnlib.datasets import file_sha256
-
     readme = (mnist.PRETRAINED_PATH.parent / "README.md").read_text()
     assert file_sha256(mnist.PRETRAINED_PATH) in readme  # retrained? update the README
     assert f"{mnist.PRETRAINED_PATH.stat().st_size:,} bytes" in readme
@@ -131,15 +143,88 @@ def test_shipped_weights_spiking_accuracy_is_close_to_rate(test_digits, params):
 # --- spiking evaluation ------------------------------------------------------------
 
 
-def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params):
+@pytest.mark.parametrize("synapse, scale", [(None, 1), (0.005, 1), (None, 5)])
+def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params, synapse,
+                                                              scale):
+    """The run is causal: step k of a long run is a k-step run, with filtered
+    connections and scaled rates too (the precomputed curves rely on it)."""
     x, y = test_digits[0][:8], test_digits[1][:8]
-    model = mnist.build_network(params, learner_probes=False)
-    long = mnist.run_spiking(model, x, n_steps=20)["output"]
-    short = mnist.run_spiking(model, x, n_steps=12)["output"]
-    np.testing.assert_array_equal(long[:, :12], short)
-    accuracy = mnist.evaluate_spiking(params, x, y, n_steps=20, read_steps=[12, 20])
+    model = mnist.build_network(params, synapse=synapse, scale=scale, learner_probes=False)
+    long = mnist.run_spiking(model, x, n_steps=40)["output"]
+    short = mnist.run_spiking(model, x, n_steps=25)["output"]
+    np.testing.assert_array_equal(long[:, :25], short)
+    accuracy = mnist.evaluate_spiking(params, x, y, n_steps=40, read_steps=[25, 40],
+                                      synapse=synapse, scale=scale)
     expected = (short[:, -1].argmax(axis=1) == y).mean()
-    assert accuracy[0.1][12] == expected
+    assert accuracy[0.1][25] == expected
+    curves = mnist.curves_over_steps(params, x, y, n_steps=40, synapse=synapse, scale=scale)
+    np.testing.assert_array_equal(curves["correct"][:, 24], short[:, -1].argmax(axis=1) == y)
+
+
+def test_each_of_the_seven_connections_delays_by_a_step(test_digits, params):
+    """With a synapse on every connection (here 0: a pure one-step delay), the
+    image at step 1 can reach the output at step 8 at the earliest: seven
+    filtered connections in series. With None it can at step 1."""
+    x = test_digits[0][:5]
+    model = mnist.build_network(params, synapse=0, probe_synapse=None, learner_probes=False)
+    assert len(model.network.connections) == mnist.N_FILTERED_IN_SERIES == 7
+    path = [(c.pre.label, c.post.label) for c in model.network.connections]
+    assert path == [("input", "conv1"), ("conv1", "conv1_lif"), ("conv1_lif", "conv2"),
+                    ("conv2", "conv2_lif"), ("conv2_lif", "conv3"), ("conv3", "conv3_lif"),
+                    ("conv3_lif", "output")]
+    bias = params["connection6.bias"]
+    out = mnist.run_spiking(model, x, n_steps=12)["output"]
+    assert np.all(out[:, 0] == 0)                 # the last filter starts empty
+    assert np.all(out[:, 1:7] == bias)            # then only the Dense bias, one step late
+    none = mnist.build_network(params, synapse=None, probe_synapse=None, learner_probes=False)
+    out_none = mnist.run_spiking(none, x, n_steps=12)["output"]
+
+    def first_step_with_the_image(output):        # the first step the output is not the bias
+        return 1 + np.argmax(np.any(output != bias, axis=(0, 2)) & (np.arange(12) > 0))
+
+    # the neurons need a step or two to reach threshold either way; here the
+    # first spikes of conv3_lif reach the output at step 2, with delays at step 9
+    assert (first_step_with_the_image(out_none), first_step_with_the_image(out)) == (2, 9)
+
+
+def test_a_filtered_connection_charges_up_as_one_minus_exp(test_digits, params):
+    """conv1 receives the image through a lowpass: 0 at step 1, then
+    (1 - exp(-(k - 1) dt / tau)) times the convolved image at step k."""
+    tau, x = 0.01, test_digits[0][:2]
+    model = mnist.build_network(params, synapse=tau, learner_probes=False)
+    with model.network:
+        conv1 = snn.Probe(model.layers["conv1"], label="conv1")
+    record = mnist.run_spiking(model, x, n_steps=30, probes=[conv1])["conv1"]
+    conv = model.network.connections[0].apply_transform(images_to_inputs(x).astype(np.float64))
+    k = np.arange(1, 31)
+    expected = (1 - np.exp(-(k - 1) * mnist.DT / tau))[None, :, None] * conv[:, None, :]
+    np.testing.assert_allclose(record, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_spike_counters_count_every_spike(test_digits, params):
+    x, y = test_digits[0][:3], test_digits[1][:3]
+    for scale in (1, 5):
+        model = mnist.build_network(params, scale=scale, learner_probes=False)
+        with model.network:
+            full = {name: snn.Probe(model.layers[name], label=name) for name in mnist.LIF_LAYERS}
+        counters = mnist.add_spike_counters(model)
+        data = mnist.run_spiking(model, x, n_steps=12,
+                                 probes=[*full.values(), *counters.values()])
+        for name in mnist.LIF_LAYERS:
+            expected = (data[name] > 0).sum(axis=2)
+            counted = mnist.count_spikes(data[counters[name].label], model.layers[name])
+            np.testing.assert_array_equal(counted, expected)
+        assert sum(c.sum() for c in data.values()) > 0
+    curves = mnist.curves_over_steps(params, x, y, n_steps=12, scale=5)
+    np.testing.assert_array_equal(curves["spikes"]["conv2_lif"],
+                                  (data["conv2_lif"] > 0).sum(axis=2))
+    assert curves["n_neurons"] == {"conv1_lif": 21632, "conv2_lif": 9216, "conv3_lif": 3200}
+
+
+def test_standard_error_is_binomial():
+    assert mnist.standard_error(0.5, 100) == pytest.approx(0.05)
+    assert mnist.standard_error(0.98, 1000) == pytest.approx(np.sqrt(0.98 * 0.02 / 1000))
+    np.testing.assert_allclose(mnist.standard_error([0, 1], 10), [0, 0])
 
 
 def test_probe_synapses_from_one_run_equal_separate_runs(test_digits, params):
@@ -197,16 +282,278 @@ def test_sweeps_return_their_points(test_digits, params):
     (mnist.sweep_n_steps, (10, 0), "n_steps must be a whole number >= 1, got 0"),
     (mnist.sweep_n_steps, (2.5,), "n_steps must be a whole number >= 1, got 2.5"),
     (mnist.sweep_n_steps, (), "at least one value"),
-    (mnist.sweep_synapse, (None, -0.005), "must be > 0 seconds, got -0.005"),
+    (mnist.sweep_synapse, (None, -0.005), "must be a finite number >= 0 seconds, got -0.005"),
+    (mnist.sweep_synapse, (np.nan,), "must be a finite number >= 0 seconds, got nan"),
     (mnist.sweep_synapse, ("fast",), "synapse must be None or a time constant in seconds"),
     (mnist.sweep_firing_rate_scale, (1, -2), "scale must be a number > 0, got -2"),
     (mnist.sweep_firing_rate_scale, (np.inf,), "scale must be a number > 0, got inf"),
-    (mnist.sweep_probe_synapse, (0.1, 0), "must be > 0 seconds, got 0"),
+    (mnist.sweep_probe_synapse, (0.1, -0.1), "must be a finite number >= 0 seconds, got -0.1"),
+    (mnist.sweep_probe_synapse, (np.inf,), "must be a finite number >= 0 seconds, got inf"),
 ])
 def test_sweep_values_that_are_not_allowed(sweep, values, message, test_digits):
     x, y = test_digits[0][:2], test_digits[1][:2]
     with pytest.raises(ValueError, match=message):
         sweep("pretrained", x, y, values)
+
+
+def test_probe_synapse_zero_records_the_output_one_step_late(test_digits, params):
+    """As in Nengo: a probe with synapse 0 records what synapse None recorded the
+    step before, so its accuracy at step k is None's at step k - 1."""
+    x, y = test_digits[0][:6], test_digits[1][:6]
+    acc = mnist.evaluate_spiking(params, x, y, n_steps=12, read_steps=[11, 12],
+                                 probe_synapses=(None, 0))
+    assert acc[0.0][12] == acc[None][11]
+    model = mnist.build_network(params, probe_synapse=None, extra_output_synapses=[0],
+                                learner_probes=False)
+    data = mnist.run_spiking(model, x, n_steps=12, probes=["output", "output_0.0"])
+    np.testing.assert_array_equal(data["output_0.0"][:, 1:], data["output"][:, :-1])
+    assert np.all(data["output_0.0"][:, 0] == 0)
+
+
+# --- the precomputed curves (snnlib/data/mnist_sweep_curves.json) -------------------
+
+
+@pytest.fixture(scope="module")
+def curves():
+    return mnist.load_sweep_curves()
+
+
+def test_precomputed_curves_say_where_they_come_from(curves):
+    import fnmatch
+    import tomllib
+
+    text = mnist.SWEEP_CURVES_PATH.read_text()
+    assert mnist.SWEEP_CURVES_PATH.stat().st_size < 100_000
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["snnlib"]
+    assert any(fnmatch.fnmatch("data/" + mnist.SWEEP_CURVES_PATH.name, p) for p in package_data)
+    assert mnist.SWEEP_CURVES_PATH.name in (mnist.DATA_DIR / "README.md").read_text()
+    assert str(ROOT) not in text and "/home/" not in text  # no path of a machine
+    source = curves["provenance"]
+    assert source["command"].startswith("python scripts/precompute_sweeps.py")
+    assert (ROOT / source["command"].split()[1]).exists()
+    for key in ("digits", "weights"):  # the files they were computed from, unchanged
+        path = ROOT / source[key]["file"]
+        assert source[key]["sha256"] == file_sha256(path), f"{path} changed: rerun the script"
+    assert source["weights"]["file"] == "snnlib/data/mnist_tutorial_params.npz"
+    assert source["digits"]["n_digits"] == 1000
+    assert source["settings"] == {"dt": mnist.DT, "n_steps": mnist.CURVE_STEPS, "batch_size": 200,
+                                  "probe_synapse": 0.1, "dtype": "float32", "blas_threads": 1}
+    assert {k: v for k, v in source["rate_regularisation"].items() if k != "how"} \
+        == mnist.RATE_REGULARISATION
+    settings = [{k: run[k] for k in ("synapse", "scale", "weights")} for run in curves["runs"]]
+    assert settings == list(mnist.CURVE_SETTINGS)
+    for run in curves["runs"]:
+        assert run["n_digits"] == 1000
+        assert len(run["correct"]) == len(run["correct_raw"]) == mnist.CURVE_STEPS
+        assert all(len(s) == mnist.CURVE_STEPS for s in run["spikes"].values())
+        assert all(0 <= c <= 1000 for c in run["correct"])
+        check = run["check"]
+        assert all(c <= t for c, t in zip(check["correct"], run["correct"], strict=True))
+
+
+def test_precomputed_curves_are_recomputed_exactly(curves, tmp_path):
+    """The script, run again on the first digits: the right answers (through the
+    probe and raw) and the spikes of every layer at every one of the 100 steps,
+    and the rate network's answers, exactly as the file has them for those digits."""
+    n = curves["runs"][0]["check"]["n_digits"]
+    assert n >= 10
+    out = tmp_path / "check.json"
+    result = subprocess.run([sys.executable, "scripts/precompute_sweeps.py", "--digits", str(n),
+                             "--output", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stderr == "", result.stdout + result.stderr
+    again = mnist.load_sweep_curves(out)
+    assert again["provenance"]["command"] == (f"python scripts/precompute_sweeps.py "
+                                              f"--digits {n} --output {out}")
+    assert "\r" not in result.stdout  # progress in a log: one line per update
+    for run, new in zip(curves["runs"], again["runs"], strict=True):
+        setting = {key: run[key] for key in ("synapse", "scale", "weights")}
+        assert {key: new[key] for key in setting} == setting
+        for key in ("correct", "correct_raw", "spikes", "rate_correct"):
+            assert new[key] == run["check"][key], (setting, key)
+        assert new["n_neurons"] == run["n_neurons"]
+
+
+def test_precomputed_curves_support_lecture_06(curves):
+    """The numbers lecture 06's text quotes, and what it concludes from them.
+    Rerun the script and this fails: then read the lecture again."""
+    def percent(synapse=None, scale=1.0, weights="shipped", raw=False):
+        run = mnist.find_run(curves, synapse, scale, weights)
+        return np.round(100 * mnist.run_accuracy(run, raw)[0], 1)
+
+    def spikes(n_steps, synapse=None, scale=1.0, weights="shipped"):
+        return mnist.run_spikes_per_image(mnist.find_run(curves, synapse, scale, weights),
+                                          n_steps)
+
+    none = percent()
+    assert (none[2], none[4], none[9], none[19], none[29]) == (13.6, 89.7, 98.0, 98.9, 98.3)
+    assert (none[29:].min(), none[29:].max()) == (98.1, 98.5)
+    tutorial = mnist.find_run(curves)
+    assert tutorial["rate_correct"] == 986
+    assert {"from_steps": 20, "to_steps": 30, "right_then_wrong": 6,
+            "wrong_then_right": 0} in tutorial["changes"]
+    se20, se30 = mnist.standard_error(np.array([0.989, 0.983]), 1000)
+    assert 0.5 < (0.989 - 0.983) / np.hypot(se20, se30) < 1.5  # "about one s.e."
+    # scaling: faster start, spike counts far from s times, rate network
+    assert [percent(scale=s)[2] for s in (2, 5, 10)] == [87.4, 96.4, 97.2]
+    assert round(spikes(30)[0], -3) == 29_000 and round(spikes(30, scale=10)[0], -3) == 68_000
+    after20 = np.array([percent(scale=s)[19:] for s in (1, 2, 5, 10)])
+    assert round(np.ptp(after20, axis=0).max(), 1) == 0.7  # "within 0.7 points"
+    assert [mnist.find_run(curves, scale=s)["rate_correct"] for s in (1, 2, 5, 10)] == [
+        986, 986, 985, 981]
+    # connection synapses: chance (all called the bias's class) until the signal is through
+    first = {s: mnist.first_spike_steps(mnist.find_run(curves, s)) for s in (0.001, 0.005, 0.01)}
+    assert first[0.01] == {"conv1_lif": 10, "conv2_lif": 20, "conv3_lif": 28}
+    assert np.all(percent(0.01)[1:30] == 10.0)
+    bias = mnist.pretrained_params()["connection6.bias"]
+    _, (_, y_test) = load_mnist(source="bundled", verbose=False)
+    assert (y_test == bias.argmax()).sum() == 100
+    for synapse in (0.001, 0.005, 0.01):
+        assert percent(synapse)[9] == 10.0 < percent()[9]   # later than None
+    filtered = np.array([percent(s)[39:] for s in (None, 0.001, 0.005, 0.01)])
+    assert 98.0 <= filtered.min() and filtered.max() <= 98.9    # 40 to 100 steps
+    assert list(filtered[:, -1]) == [98.3, 98.4, 98.4, 98.5]     # at 100 steps
+    for synapse in (0.005, 0.01):                                # "3 digits, at most 7"
+        gain = (np.array(mnist.find_run(curves, synapse)["correct"])
+                - np.array(tutorial["correct"]))[39:]
+        assert round(gain.mean()) == 3 and gain.max() == 7
+    # read raw (probe synapse None), the synapses help
+    raw = {s: percent(s, raw=True)[49:] for s in (None, 0.001, 0.005, 0.01)}  # 50-100 steps
+    assert (raw[None].min(), raw[None].max()) == (48.4, 76.8)   # "between 48% and 77%"
+    assert 81.5 <= raw[0.001].min() and raw[0.001].max() <= 95.1
+    both = np.concatenate([raw[0.005], raw[0.01]])
+    assert (both.min(), both.max()) == (97.6, 98.9)
+    # rate regularisation: fewer spikes, same accuracy late, worse early
+    reg, reg_spikes = percent(weights="rate-regularised"), spikes(30, weights="rate-regularised")
+    assert (reg[4], reg[9], reg[29]) == (77.6, 96.9, 98.1)
+    assert round(reg_spikes[0], -2) == 23_500 and round(spikes(30)[0], -2) == 29_100
+    assert round(reg_spikes[1]["conv3_lif"]) == 12 and round(spikes(30)[1]["conv3_lif"]) == 30
+    assert abs(reg_spikes[1]["conv1_lif"] - spikes(30)[1]["conv1_lif"]) < 1
+    assert mnist.find_run(curves, weights="rate-regularised")["rate_correct"] == 977
+
+
+def test_curves_table_and_lookups(curves):
+    points = mnist.curve_points(curves, read_steps=(10, 30), settings=[{"synapse": 0.005}])
+    rows = mnist.curves_table(points)
+    assert [r["n_steps"] for r in rows] == [10, 30]
+    assert len(mnist.curve_points(curves)) == 5 * len(mnist.CURVE_SETTINGS)
+    run = mnist.find_run(curves, 0.005)
+    accuracy, se = mnist.run_accuracy(run)
+    assert rows[1]["accuracy %"] == f"{100 * accuracy[29]:.1f} ± {100 * se[29]:.1f}"
+    spikes, rates = mnist.run_spikes_per_image(run, 30)
+    assert rows[1]["spikes per image"] == round(spikes)
+    assert spikes == pytest.approx(sum(sum(s[:30]) for s in run["spikes"].values()) / 1000)
+    assert rates["conv3_lif"] == pytest.approx(sum(run["spikes"]["conv3_lif"][:30])
+                                               / (1000 * 3200 * 30 * mnist.DT))
+    assert mnist.first_spike_steps({"spikes": {"a": [0, 0, 3, 1], "b": [0, 0, 0, 0]}}) == {
+        "a": 3, "b": None}
+    with pytest.raises(ValueError, match="no precomputed run with synapse=0.002"):
+        mnist.find_run(curves, 0.002)
+    with pytest.raises(FileNotFoundError, match="precompute_sweeps.py"):
+        mnist.load_sweep_curves(ROOT / "nothing.json")
+
+
+def test_fine_tune_rates_checks_its_recipe():
+    (x_train, y_train), _ = load_mnist(source="bundled", verbose=False)
+    with pytest.raises(ValueError, match="unknown settings \\['target'\\]"):
+        mnist.fine_tune_rates("pretrained", x_train, y_train, target=5)
+
+
+# --- progress output --------------------------------------------------------------
+
+
+class FakeStdout(io.StringIO):
+    def __init__(self, tty):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_redraws_on_a_terminal_and_writes_lines_to_a_log(tty, monkeypatch, capsys,
+                                                                  test_digits, params):
+    from snnlib import simulator
+
+    for show in (lambda: [simulator._progress(i, 3, 30) for i in (1, 2, 3)],
+                 lambda: mnist.run_spiking(mnist.build_network(params, learner_probes=False),
+                                           test_digits[0][:3], n_steps=2, batch_size=1,
+                                           progress=True)):
+        fake = FakeStdout(tty)
+        monkeypatch.setattr(sys, "stdout", fake)
+        show()
+        monkeypatch.undo()
+        text = fake.getvalue()
+        if tty:  # one line, redrawn: three updates, each after a carriage return
+            assert text.count("\r") == 3 and text.count("\n") == 1 and text.endswith("\n")
+        else:    # a log: one line per update, no carriage returns
+            assert "\r" not in text and len(text.splitlines()) == 3 and text.endswith("\n")
+        assert "3/3" in text.splitlines()[-1].split("\r")[-1]
+    assert capsys.readouterr().err == ""
+
+
+def test_simulator_progress_over_chunks_goes_to_stdout(capsys):
+    with snn.Network() as net:
+        node = snn.Node(np.zeros(2))
+        snn.Probe(node)
+    sim = snn.Simulator(net, chunk_size=2, progress_bar=True)
+    sim.run_steps(3, inputs={node: np.zeros((5, 2))})
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines()[-1].endswith("chunk 3/3") and "\r" not in captured.out
+
+
+# --- plots ---------------------------------------------------------------------------
+
+
+def _png(fig):
+    from snnlib.plots import figure_png
+
+    return figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_accuracy_curves_plot_one_band_per_run(curves):
+    from snnlib import plots
+
+    fig = plots.accuracy_curves(curves)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[:4] == ["synapse None", "synapse 1 ms", "synapse 5 ms", "synapse 10 ms"]
+    run = mnist.find_run(curves, 0.005)
+    np.testing.assert_allclose(ax.get_lines()[2].get_ydata(),
+                               100 * np.array(run["correct"]) / 1000)
+    assert len(ax.collections) == 4  # the ± 1 s.e. bands
+    assert "1,000 held-out digits" in ax.get_title()
+    fig = plots.accuracy_curves(curves, settings=[{"scale": 5}, {"weights": "rate-regularised"}],
+                                max_steps=40, ylim=(90, 100))
+    assert [line.get_label() for line in fig.axes[0].get_lines()][:2] == [
+        "synapse None, scale 5", "synapse None, rate-regularised"]
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 40
+    assert _png(fig)
+    fig = plots.accuracy_curves(curves, settings=[{"synapse": 0.01}], raw=True)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(),
+                               100 * np.array(mnist.find_run(curves, 0.01)["correct_raw"]) / 1000)
+    assert "raw output" in fig.axes[0].get_title()
+
+
+def test_sweep_plots_show_standard_errors():
+    from snnlib import plots
+
+    points = [{"n_steps": 10, "accuracy": 0.9}, {"n_steps": 20, "accuracy": 0.98}]
+    fig = plots.accuracy_vs_steps(points, rate_accuracy=0.99, n_digits=100)
+    bars = fig.axes[0].containers[0]  # the error bars
+    low, high = bars.lines[1][0].get_data()[1][0], bars.lines[1][1].get_data()[1][0]
+    assert high - low == pytest.approx(2 * 100 * np.sqrt(0.9 * 0.1 / 100))
+    assert any("100 digits" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    assert _png(fig)
+    sweeps = {"synapse": [{"synapse": None, "accuracy": 0.97}],
+              "scale": [{"scale": 1, "accuracy": 0.97, "rate_accuracy": 0.98}],
+              "probe_synapse": [{"probe_synapse": 0.1, "accuracy": 0.98}]}
+    fig = plots.sweeps(sweeps, n_digits={"synapse": 300, "scale": 300, "probe_synapse": 1000})
+    assert "300 digits" in fig.axes[0].get_title() and "1000 digits" in fig.axes[2].get_title()
+    assert _png(fig)
 
 
 # --- training helpers --------------------------------------------------------------
@@ -264,6 +611,31 @@ def test_demo_quick_writes_results_and_figures(tmp_path):
     assert set(results["figures"]) >= {"accuracy_vs_n_steps.png", "learner_probes.png",
                                        "output_over_time.png"}
     assert "spiking, tutorial settings" in result.stdout
+    assert "± standard error" in result.stdout
+    assert "\r" not in result.stdout  # a pipe, not a terminal: one line per update
+    # the weights by their place in the package, never by a path of this machine
+    assert results["weights"] == "snnlib/data/mnist_tutorial_params.npz"
+    assert results["weights_sha256"] == file_sha256(mnist.PRETRAINED_PATH)
+    assert str(ROOT) not in (out / "results.json").read_text()
+
+
+def test_demo_names_the_weights_it_was_given():
+    from snnlib import demo
+
+    assert demo.weights_name(mnist.PRETRAINED_PATH) == "snnlib/data/mnist_tutorial_params.npz"
+    assert demo.weights_name(Path("runs/my.npz")) == "runs/my.npz"
+
+
+def test_demo_prints_the_precomputed_curves(capsys, curves):
+    from snnlib import demo
+
+    demo.print_precomputed_curves(read_steps=(10, 30))
+    out = capsys.readouterr().out
+    accuracy, se = mnist.run_accuracy(mnist.find_run(curves, 0.01))
+    assert f"{100 * accuracy[29]:.1f}±{100 * se[29]:.1f}" in out
+    raw, raw_se = mnist.run_accuracy(mnist.find_run(curves, None), raw=True)
+    assert f"{100 * raw[9]:.1f}±{100 * raw_se[9]:.1f}" in out.split("raw output")[1]
+    assert "1,000 digits" in out and "seven" in out
 
 
 def run_demo(*args):
