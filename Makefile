@@ -25,7 +25,7 @@ test: setup  ## run the whole test suite
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 demo: setup  ## spiking MNIST end to end, headless, on the bundled digits
-	$(BIN)/python -m snnlib.demo
+	$(BIN)/python -m snnlib.course.demo
 
 bench: setup  ## speed benchmarks (tables on standard output)
 	$(BIN)/python benchmarks/run.py

@@ -17,7 +17,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 120.0  # seconds, all lectures together
-PRETRAINED = ROOT / "snnlib" / "data" / "mnist_tutorial_params.npz"
+PRETRAINED = ROOT / "snnlib" / "course" / "data" / "mnist_tutorial_params.npz"
 
 
 def run_lecture(path):

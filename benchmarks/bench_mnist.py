@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from snnlib import mnist, training  # noqa: E402
-from snnlib.datasets import images_to_inputs, load_mnist  # noqa: E402
+from snnlib import training  # noqa: E402
+from snnlib.course import mnist  # noqa: E402
+from snnlib.course.datasets import images_to_inputs, load_mnist  # noqa: E402
 
 
 def timed(function, repeats=1):

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 import snnlib as snn
-from snnlib.mnist import build_network
+from snnlib.course.mnist import build_network
 
 
 def best_of(n_repeats, run):

@@ -2,13 +2,13 @@
 
     python scripts/train_tutorial.py --seed 0
 
-reproduces ``snnlib/data/mnist_tutorial_params.npz``, the weights shipped with
-snnlib (the recipe is ``snnlib.mnist.TRAINING_RECIPE``). The seed fixes the
+reproduces ``snnlib/course/data/mnist_tutorial_params.npz``, the weights shipped with
+snnlib (the recipe is ``snnlib.course.mnist.TRAINING_RECIPE``). The seed fixes the
 initial weights, the order of the minibatches and the random shifts, so the
 same seed gives the same weights on the same machine (another BLAS library or
 CPU may round differently in the last bits; the accuracies stay the same to
 within a digit or two). It prints the rate and spiking accuracies on the
-1,000 held-out digits; ``python -m snnlib.demo --train`` trains the same way.
+1,000 held-out digits; ``python -m snnlib.course.demo --train`` trains the same way.
 """
 
 import argparse
@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from snnlib import mnist, training  # noqa: E402
-from snnlib.datasets import load_mnist  # noqa: E402
+from snnlib import training  # noqa: E402
+from snnlib.course import mnist  # noqa: E402
+from snnlib.course.datasets import load_mnist  # noqa: E402
 
 
 def main(argv=None):

@@ -469,7 +469,7 @@ def test_convolutional_network(case, synapse, conv2_as):
 def test_tutorial_network():
     """NengoDL's spiking MNIST network at full size (kernels drawn by snnlib, not
     trained), on a real digit, for the tutorial's 30 steps."""
-    from snnlib.datasets import images_to_inputs, load_bundled
+    from snnlib.course.datasets import images_to_inputs, load_bundled
 
     _, (x_test, _) = load_bundled()
     image = images_to_inputs(x_test[:1])[0]

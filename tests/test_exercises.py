@@ -1,6 +1,6 @@
 """The exercises: their grading helpers, their structure, and that they run.
 
-- `snnlib.grading`, the helpers test cells use: a wrong answer gets a message that
+- `snnlib.course.grading`, the helpers test cells use: a wrong answer gets a message that
   says what was expected, what came back, and a hint; nothing reaches stderr.
 - Every problem set in ``solutions/`` is an nbgrader source notebook with 4-8
   autograded parts with hidden tests, one or two written answers, and says its
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from snnlib import grading
-from snnlib.grading import (
+from snnlib.course import grading
+from snnlib.course.grading import (
     PartialCredit,
     call,
     check_answered,

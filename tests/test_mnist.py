@@ -1,5 +1,5 @@
-"""Tests of snnlib.mnist (the tutorial network, spiking evaluation, sweeps),
-the shipped weights, snnlib.plots and ``python -m snnlib.demo``."""
+"""Tests of snnlib.course.mnist (the tutorial network, spiking evaluation, sweeps),
+the shipped weights, snnlib.course.plots and ``python -m snnlib.course.demo``."""
 
 import json
 import subprocess
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import snnlib as snn
-from snnlib import mnist, training
-from snnlib.datasets import load_mnist
+from snnlib import training
+from snnlib.course import mnist
+from snnlib.course.datasets import load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +108,7 @@ def test_shipped_weights_load_and_are_small():
 
 
 def test_shipped_weights_are_documented():
-    from snnlib.datasets import file_sha256
+    from snnlib.course.datasets import file_sha256
 
     readme = (mnist.PRETRAINED_PATH.parent / "README.md").read_text()
     assert file_sha256(mnist.PRETRAINED_PATH) in readme  # retrained? update the README
@@ -249,7 +250,7 @@ def test_train_tutorial_runs(capsys):
 
 def test_demo_quick_writes_results_and_figures(tmp_path):
     out = tmp_path / "demo"
-    result = subprocess.run([sys.executable, "-m", "snnlib.demo", "--quick", "--output", str(out)],
+    result = subprocess.run([sys.executable, "-m", "snnlib.course.demo", "--quick", "--output", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
@@ -267,7 +268,7 @@ def test_demo_quick_writes_results_and_figures(tmp_path):
 
 
 def run_demo(*args):
-    return subprocess.run([sys.executable, "-m", "snnlib.demo", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "snnlib.course.demo", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -25,7 +25,7 @@ ALL_NOTEBOOKS = sorted(
     if ".ipynb_checkpoints" not in path.parts
 )
 CELL_TIMEOUT = 120  # seconds, per cell
-PRETRAINED = ROOT / "snnlib" / "data" / "mnist_tutorial_params.npz"
+PRETRAINED = ROOT / "snnlib" / "course" / "data" / "mnist_tutorial_params.npz"
 
 
 def kernel_env():

@@ -10,7 +10,7 @@ import pytest
 
 import snnlib as snn
 from snnlib import training
-from snnlib.datasets import images_to_inputs, load_mnist
+from snnlib.course.datasets import images_to_inputs, load_mnist
 from snnlib.training import (
     Adam,
     RateNetwork,

@@ -1,4 +1,4 @@
-"""snnlib.widgets: compute functions against snnlib and analytic values, draw
+"""snnlib.course.widgets: compute functions against snnlib and analytic values, draw
 functions' artists and labels, and the explorers' controls."""
 
 import contextlib
@@ -10,9 +10,9 @@ import pytest
 ipywidgets = pytest.importorskip("ipywidgets")
 
 import snnlib as snn  # noqa: E402
-from snnlib import widgets as W  # noqa: E402
-from snnlib.plots import figure_png  # noqa: E402
-from snnlib.widgets import spiking_cnn, synapses  # noqa: E402
+from snnlib.course import widgets as W  # noqa: E402
+from snnlib.course.plots import figure_png  # noqa: E402
+from snnlib.course.widgets import spiking_cnn, synapses  # noqa: E402
 
 DT = 0.001
 
@@ -388,10 +388,10 @@ def test_explorer_updates_without_stderr():
 # --- lectures 05 and 06: the network explorer ---------------------------------------------
 
 try:
-    from snnlib import mnist
+    from snnlib.course import mnist
 except ImportError:  # written by another part of the project; test the rest without it
     mnist = None
-needs_mnist = pytest.mark.skipif(mnist is None, reason="snnlib.mnist is not there")
+needs_mnist = pytest.mark.skipif(mnist is None, reason="snnlib.course.mnist is not there")
 SMALL = {"params": None, "n_digits": 4, "max_steps": 12}  # seeded random weights: fast
 
 

@@ -3,10 +3,10 @@
 
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
 from snnlib.network import Network, Node, Probe
 from snnlib.simulator import Simulator
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show, test_digits
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 
 # --- lecture 01: the simulation loop ------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Figures for the spiking-MNIST course (matplotlib; only this module and
-`snnlib.widgets` import it).
+`snnlib.course.widgets` import it).
 
 Every function draws on a `CourseFigure` it makes itself (no pyplot, so it
 works headless and never opens a window) or on axes you pass, and returns the
@@ -51,7 +51,7 @@ def accuracy_vs_steps(points, rate_accuracy=None, ax=None):
     Parameters
     ----------
     points : list of dict
-        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.mnist.sweep_n_steps` returns).
+        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.course.mnist.sweep_n_steps` returns).
     rate_accuracy : float, optional
         Drawn as a dashed line: the rate network's accuracy, which the spiking
         network approaches as it runs longer.
@@ -120,7 +120,7 @@ def learner_probes(probe_data, dt=0.001, n_units=4):
     ----------
     probe_data : dict
         ``conv3``, ``conv3_filt``, ``conv3_lif``, ``conv3_lif_filt``: arrays
-        ``(n_steps, 3200)`` for one digit (see `snnlib.mnist.LEARNER_PROBES`).
+        ``(n_steps, 3200)`` for one digit (see `snnlib.course.mnist.LEARNER_PROBES`).
     """
     counts = (np.asarray(probe_data["conv3_lif"]) != 0).sum(axis=0)
     units = np.argsort(-counts, kind="stable")[:n_units]
@@ -176,7 +176,7 @@ def output_over_time(output, dt=0.001, label=None, image=None, probe_synapse=0.1
 
 def sweeps(results):
     """The three sweeps side by side: connection synapse, firing-rate scale,
-    output-probe synapse (each a list of points as the `snnlib.mnist` sweeps return)."""
+    output-probe synapse (each a list of points as the `snnlib.course.mnist` sweeps return)."""
     fig = CourseFigure(figsize=(12, 3.5), layout="constrained")
     axes = fig.subplots(1, 3, sharey=True)
     panels = [("synapse", "connection synapse", "synapse"),

@@ -1,4 +1,4 @@
-"""Spiking MNIST end to end: ``python -m snnlib.demo`` (``make demo``).
+"""Spiking MNIST end to end: ``python -m snnlib.course.demo`` (``make demo``).
 
 Headless and offline, on the bundled digits:
 
@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 
-from . import mnist, training
-from .datasets import load_mnist
+from snnlib import training
+from snnlib.course import mnist
+from snnlib.course.datasets import load_mnist
 
 N_STEPS = mnist.SWEEPS["n_steps"]
 SYNAPSES = mnist.SWEEPS["synapse"]  # the tutorial's None first
@@ -33,7 +34,7 @@ PROBE_SYNAPSES = mnist.SWEEPS["probe_synapse"]
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m snnlib.demo",
+    parser = argparse.ArgumentParser(prog="python -m snnlib.course.demo",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--output", default="demo_output", help="directory for results.json "
                         "and the figures (default: demo_output)")
@@ -78,7 +79,7 @@ def main(argv=None):
             params = training.read_params(weights)
             mnist.build_network(params, learner_probes=False)  # do they fit the network?
         except (FileNotFoundError, ValueError) as error:
-            sys.exit(f"python -m snnlib.demo: {error}")
+            sys.exit(f"python -m snnlib.course.demo: {error}")
 
     # 2. rate and spiking accuracy at the tutorial's settings. One run gives the
     # n_steps sweep too (the run is causal: step k of a longer run is a k-step run)
@@ -140,7 +141,7 @@ def main(argv=None):
 
 def make_figures(params, x_test, y_test, sweeps, rate_acc, output):
     """Write the PNG figures; return their file names."""
-    from . import plots
+    from snnlib.course import plots
 
     model = mnist.build_network(params, learner_probes=True)
     digit = 0

@@ -5,11 +5,11 @@ import threading
 
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
 from snnlib.network import Probe
 from snnlib.simulator import Simulator
 from snnlib.synapses import Lowpass
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show, test_digits
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 
 # --- lectures 05 and 06: the spiking CNN ------------------------------------------------
 
@@ -42,7 +42,7 @@ def _run_key(params, synapse, scale, n_digits, n_steps):
 
 def _build_for_run(params, synapse, scale):
     """The tutorial network without output synapse, with probes on its LIF layers."""
-    from snnlib import mnist
+    from snnlib.course import mnist
 
     if isinstance(params, str) and params == "pretrained" and not mnist.PRETRAINED_PATH.exists():
         raise FileNotFoundError(f"the pretrained weights {mnist.PRETRAINED_PATH} are missing")
@@ -76,7 +76,7 @@ def _store_run(key, run):
 
 def compute_network_run(params="pretrained", synapse=None, scale=1.0, n_digits=40,
                         n_steps=40):
-    """Run the tutorial network (`snnlib.mnist.build_network`) on the first
+    """Run the tutorial network (`snnlib.course.mnist.build_network`) on the first
     ``n_digits`` bundled test digits for ``n_steps`` steps, once per setting.
 
     The output is probed **without** a synapse, so that any probe synapse can be

@@ -4,9 +4,9 @@ through the tutorial's stack; a Conv2D as one dense matrix."""
 
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
 from snnlib.transforms import Conv2D
-from snnlib.widgets.common import _aligned, _axes_of, _show, test_digits
+from snnlib.course.widgets.common import _aligned, _axes_of, _show, test_digits
 
 # --- lecture 02: convolution --------------------------------------------------------
 

@@ -9,7 +9,7 @@ from snnlib.network import Connection, Network, Neurons, Node, Probe
 from snnlib.neurons import LIF, gain_bias
 from snnlib.simulator import Simulator
 from snnlib.synapses import Alpha, Lowpass
-from snnlib.widgets.common import DT, SYNAPSE_KINDS, _aligned, _axes_of, _show, new_figure
+from snnlib.course.widgets.common import DT, SYNAPSE_KINDS, _aligned, _axes_of, _show, new_figure
 
 # --- lecture 04: synapses -------------------------------------------------------------
 

@@ -31,7 +31,7 @@ raises ``NotImplementedError``, the same error as its empty solution cell.
 Examples
 --------
 >>> import numpy as np
->>> from snnlib.grading import call, check_array
+>>> from snnlib.course.grading import call, check_array
 >>> def double(x):
 ...     return 2 * x
 >>> check_array("double([1, 2])", call(double, np.array([1, 2])), [2, 4])
@@ -127,7 +127,7 @@ def _describe_type(value):
 # --- calling student code ----------------------------------------------------
 
 
-_LIBRARY = str(Path(__file__).resolve().parent)
+_LIBRARY = str(Path(__file__).resolve().parents[1])  # the whole snnlib package
 
 
 def _student_frame(error):

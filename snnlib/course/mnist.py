@@ -19,7 +19,7 @@ probe with a 0.1 s lowpass after 30 steps of 1 ms, the image held constant.
 Examples
 --------
 >>> from snnlib import mnist
->>> from snnlib.datasets import load_mnist
+>>> from snnlib.course.datasets import load_mnist
 >>> (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
 >>> model = mnist.build_network(params="pretrained")
 >>> mnist.spiking_accuracy(model, x_test[:100], y_test[:100])    # doctest: +SKIP
@@ -33,14 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import training
-from ._checks import check_positive_int
-from .datasets import images_to_inputs
-from .network import Layer, Network, Node, Probe
-from .neurons import LIF, gain_bias
-from .simulator import Simulator
-from .synapses import as_synapse
-from .transforms import Conv2D, Dense
+from snnlib import training
+from snnlib._checks import check_positive_int
+from snnlib.course.datasets import images_to_inputs
+from snnlib.network import Layer, Network, Node, Probe
+from snnlib.neurons import LIF, gain_bias
+from snnlib.simulator import Simulator
+from snnlib.synapses import as_synapse
+from snnlib.transforms import Conv2D, Dense
 
 PRETRAINED_PATH = Path(__file__).resolve().parent / "data" / "mnist_tutorial_params.npz"
 """Weights of the tutorial network trained on the bundled digits (float32)."""

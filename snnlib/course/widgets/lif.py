@@ -6,7 +6,7 @@ import numpy as np
 from snnlib.network import Connection, Network, Neurons, Node, Probe
 from snnlib.neurons import LIF, SpikingRectifiedLinear, gain_bias
 from snnlib.simulator import Simulator
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show
 
 # --- lecture 03: LIF neurons ------------------------------------------------------
 
