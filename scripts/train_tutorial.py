@@ -27,10 +27,17 @@ from snnlib.course.datasets import load_mnist  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--output", default=str(mnist.PRETRAINED_PATH),
-                        help="where to write the weights (default: the shipped file)")
-    parser.add_argument("--epochs", type=int, default=None,
-                        help=f"override the recipe's {mnist.TRAINING_RECIPE['epochs']} epochs")
+    parser.add_argument(
+        "--output",
+        default=str(mnist.PRETRAINED_PATH),
+        help="where to write the weights (default: the shipped file)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"override the recipe's {mnist.TRAINING_RECIPE['epochs']} epochs",
+    )
     args = parser.parse_args(argv)
     recipe = {} if args.epochs is None else {"epochs": args.epochs}
 
@@ -45,8 +52,10 @@ def main(argv=None):
     model = mnist.build_network(path, learner_probes=False)  # the float32 weights as saved
     rate = mnist.rate_accuracy(model, x_test, y_test)
     spiking = mnist.spiking_accuracy(model, x_test, y_test, n_steps=mnist.TUTORIAL["n_steps"])
-    print(f"held-out accuracy ({len(x_test)} digits): rate {100 * rate:.1f}%, "
-          f"spiking {100 * spiking:.1f}% (30 steps, synapse None, probe lowpass 0.1 s)")
+    print(
+        f"held-out accuracy ({len(x_test)} digits): rate {100 * rate:.1f}%, "
+        f"spiking {100 * spiking:.1f}% (30 steps, synapse None, probe lowpass 0.1 s)"
+    )
 
 
 if __name__ == "__main__":

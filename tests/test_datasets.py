@@ -462,6 +462,7 @@ def test_download_keeps_good_files_and_replaces_bad_ones(tmp_path, server_dir):
 
 def test_command_line(tmp_path, monkeypatch, capsys):
     calls = []
+
     def download(directory):
         calls.append(directory)
         return Path(directory)

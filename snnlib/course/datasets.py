@@ -47,8 +47,12 @@ MNIST_FILES = {
 
 # The published sha256 checksums of the gzipped files.
 MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "train-images-idx3-ubyte.gz": (
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+    ),
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
@@ -560,7 +564,9 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download", help="download full MNIST and check its checksums")
     download.add_argument(
-        "directory", nargs="?", default=os.environ.get(DATA_ENV) or None,
+        "directory",
+        nargs="?",
+        default=os.environ.get(DATA_ENV) or None,
         help=f"where to put the files (default: ${DATA_ENV})",
     )
     args = parser.parse_args(argv)

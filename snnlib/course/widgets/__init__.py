@@ -22,7 +22,14 @@ lecture 01, `convolution` 02, `lif` 03, `synapses` 04, `spiking_cnn` 05 and 06),
 with what they share in `common`. Every public name is importable from here.
 """
 
-from snnlib.course.widgets.common import CONTROL_WIDTH, DT, SYNAPSE_KINDS, new_figure, show, test_digits
+from snnlib.course.widgets.common import (
+    CONTROL_WIDTH,
+    DT,
+    SYNAPSE_KINDS,
+    new_figure,
+    show,
+    test_digits,
+)
 from snnlib.course.widgets.convolution import (
     NAMED_KERNELS,
     compute_convolution,
@@ -43,7 +50,11 @@ from snnlib.course.widgets.lif import (
     lif_explorer,
     tuning_explorer,
 )
-from snnlib.course.widgets.simulation_loop import compute_input_record, draw_input_record, input_explorer
+from snnlib.course.widgets.simulation_loop import (
+    compute_input_record,
+    draw_input_record,
+    input_explorer,
+)
 from snnlib.course.widgets.spiking_cnn import (
     LIF_LAYERS,
     MAX_CACHED_RUNS,
