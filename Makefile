@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lab test demo bench clean
+.PHONY: setup lab test lint demo bench clean
 
 setup: $(STAMP)
 
@@ -21,11 +21,16 @@ $(STAMP): pyproject.toml
 lab: setup  ## open the course in JupyterLab, at the first lecture
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab course/00_welcome.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-test: setup  ## run the whole test suite
+test: lint  ## the style and layer checks, then the whole test suite
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
+lint: setup  ## ruff (lint, format) and lint-imports (the library's layers)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
 demo: setup  ## spiking MNIST end to end, headless, on the bundled digits
-	$(BIN)/python -m snnlib.demo
+	$(BIN)/python -m snnlib.course.demo
 
 bench: setup  ## speed benchmarks (tables on standard output)
 	$(BIN)/python benchmarks/run.py

@@ -46,7 +46,7 @@ c.GenerateFeedback.preprocessors = [
 # validate_assignment server extension, which reads this file from the Jupyter
 # server's working directory: `make lab` starts it here) show a failed cell's
 # error, or, for a partial-credit cell, what it wrote on standard error. While
-# nbgrader validates (NBGRADER_EXECUTION=validate), snnlib.grading.PartialCredit
+# nbgrader validates (NBGRADER_EXECUTION=validate), snnlib.course.grading.PartialCredit
 # writes each failed check's message and hint there; never when grading.
 
 # --- zip_collect: submissions downloaded from a learning-management system ------

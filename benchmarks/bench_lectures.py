@@ -17,7 +17,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 120.0  # seconds, all lectures together
-PRETRAINED = ROOT / "snnlib" / "data" / "mnist_tutorial_params.npz"
+PRETRAINED = ROOT / "snnlib" / "course" / "data" / "mnist_tutorial_params.npz"
 
 
 def run_lecture(path):
@@ -26,8 +26,9 @@ def run_lecture(path):
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("MPLBACKEND", "Agg")
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     with client.setup_kernel(env=env):
         started = time.perf_counter()
@@ -56,10 +57,15 @@ def main(argv):
             continue
         startup, run, slowest, slowest_s = run_lecture(path)
         total += startup + run
-        print(f"{path.name:<28} {startup:>10.1f} {run:>8.1f} "
-              f"{f'#{slowest} {slowest_s:.1f}s':>13} {startup + run:>8.1f}", flush=True)
-    print(f"{'all lectures':<28} {'':>10} {'':>8} {'':>13} {total:>8.1f}"
-          f"   (budget {BUDGET:.0f} s: {'within' if total <= BUDGET else 'OVER'})")
+        print(
+            f"{path.name:<28} {startup:>10.1f} {run:>8.1f} "
+            f"{f'#{slowest} {slowest_s:.1f}s':>13} {startup + run:>8.1f}",
+            flush=True,
+        )
+    print(
+        f"{'all lectures':<28} {'':>10} {'':>8} {'':>13} {total:>8.1f}"
+        f"   (budget {BUDGET:.0f} s: {'within' if total <= BUDGET else 'OVER'})"
+    )
 
 
 if __name__ == "__main__":

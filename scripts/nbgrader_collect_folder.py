@@ -33,13 +33,16 @@ def find_submissions(folder, ps):
     for student_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
         if student_dir.name.startswith("."):
             continue
-        found = sorted(p for p in student_dir.rglob(f"{ps}.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+        found = sorted(
+            p for p in student_dir.rglob(f"{ps}.ipynb") if ".ipynb_checkpoints" not in p.parts
+        )
         if not found:
             problems.append(f"{student_dir.name}: no {ps}.ipynb in {student_dir}")
         elif len(found) > 1:
-            problems.append(f"{student_dir.name}: {len(found)} copies of {ps}.ipynb "
-                            f"({', '.join(str(p) for p in found)}); keep one")
+            problems.append(
+                f"{student_dir.name}: {len(found)} copies of {ps}.ipynb "
+                f"({', '.join(str(p) for p in found)}); keep one"
+            )
         else:
             submissions[student_dir.name] = found[0]
     return submissions, problems
@@ -72,8 +75,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ps", help="the problem set, e.g. ps1_convolution")
     parser.add_argument("folder", help="a folder with one sub-folder per student")
-    parser.add_argument("--force", action="store_true",
-                        help="replace submissions already in submitted/")
+    parser.add_argument(
+        "--force", action="store_true", help="replace submissions already in submitted/"
+    )
     args = parser.parse_args(argv)
     collected, skipped, problems = collect(args.ps, args.folder, force=args.force)
     for student in collected:

@@ -2,13 +2,13 @@
 
     python scripts/train_tutorial.py --seed 0
 
-reproduces ``snnlib/data/mnist_tutorial_params.npz``, the weights shipped with
-snnlib (the recipe is ``snnlib.mnist.TRAINING_RECIPE``). The seed fixes the
+reproduces ``snnlib/course/data/mnist_tutorial_params.npz``, the weights shipped with
+snnlib (the recipe is ``snnlib.course.mnist.TRAINING_RECIPE``). The seed fixes the
 initial weights, the order of the minibatches and the random shifts, so the
 same seed gives the same weights on the same machine (another BLAS library or
 CPU may round differently in the last bits; the accuracies stay the same to
 within a digit or two). It prints the rate and spiking accuracies on the
-1,000 held-out digits; ``python -m snnlib.demo --train`` trains the same way.
+1,000 held-out digits; ``python -m snnlib.course.demo --train`` trains the same way.
 """
 
 import argparse
@@ -19,17 +19,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from snnlib import mnist, training  # noqa: E402
-from snnlib.datasets import load_mnist  # noqa: E402
+from snnlib import training  # noqa: E402
+from snnlib.course import mnist  # noqa: E402
+from snnlib.course.datasets import load_mnist  # noqa: E402
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--output", default=str(mnist.PRETRAINED_PATH),
-                        help="where to write the weights (default: the shipped file)")
-    parser.add_argument("--epochs", type=int, default=None,
-                        help=f"override the recipe's {mnist.TRAINING_RECIPE['epochs']} epochs")
+    parser.add_argument(
+        "--output",
+        default=str(mnist.PRETRAINED_PATH),
+        help="where to write the weights (default: the shipped file)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"override the recipe's {mnist.TRAINING_RECIPE['epochs']} epochs",
+    )
     args = parser.parse_args(argv)
     recipe = {} if args.epochs is None else {"epochs": args.epochs}
 
@@ -44,8 +52,10 @@ def main(argv=None):
     model = mnist.build_network(path, learner_probes=False)  # the float32 weights as saved
     rate = mnist.rate_accuracy(model, x_test, y_test)
     spiking = mnist.spiking_accuracy(model, x_test, y_test, n_steps=mnist.TUTORIAL["n_steps"])
-    print(f"held-out accuracy ({len(x_test)} digits): rate {100 * rate:.1f}%, "
-          f"spiking {100 * spiking:.1f}% (30 steps, synapse None, probe lowpass 0.1 s)")
+    print(
+        f"held-out accuracy ({len(x_test)} digits): rate {100 * rate:.1f}%, "
+        f"spiking {100 * spiking:.1f}% (30 steps, synapse None, probe lowpass 0.1 s)"
+    )
 
 
 if __name__ == "__main__":

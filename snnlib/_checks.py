@@ -44,8 +44,7 @@ def as_finite_array(owner, name, value, dtype=float):
     if not np.all(np.isfinite(array)):
         n_bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(
-            f"{owner}: {name} contains {n_bad} NaN or infinite value(s); "
-            "every value must be finite"
+            f"{owner}: {name} contains {n_bad} NaN or infinite value(s); every value must be finite"
         )
     return array
 

@@ -112,8 +112,10 @@ class Node(_Object):
     def __init__(self, output=None, size_in=None, shape=None, label=None):
         name = f"Node {label!r}" if label else "Node"
         if (output is None) == (size_in is None):
-            raise ValueError(f"{name}: give either output (an input node) or size_in "
-                             "(a pass-through node), not both or neither")
+            raise ValueError(
+                f"{name}: give either output (an input node) or size_in "
+                "(a pass-through node), not both or neither"
+            )
         self.function, self.label = None, label
         if size_in is not None:
             size = check_positive_int(name, "size_in", size_in)
@@ -132,8 +134,10 @@ class Node(_Object):
             size = self.value.size
         shape = (size,) if shape is None else as_shape(name, "shape", shape)
         if int(np.prod(shape)) != size:
-            raise ValueError(f"{name}: shape {shape} has {int(np.prod(shape))} elements "
-                             f"but the node has size {size}")
+            raise ValueError(
+                f"{name}: shape {shape} has {int(np.prod(shape))} elements "
+                f"but the node has size {size}"
+            )
         super().__init__(shape, label)
         self.size_in = 0 if size_in is None else size
         self.network.nodes.append(self)
@@ -144,8 +148,9 @@ class Node(_Object):
         return self.size_in == 0
 
     def _call(self, t):
-        value = as_finite_array(f"Node {self.label!r}", f"output of its function at t={t}",
-                                self.function(t))
+        value = as_finite_array(
+            f"Node {self.label!r}", f"output of its function at t={t}", self.function(t)
+        )
         return value.ravel()
 
 
@@ -171,17 +176,21 @@ class Neurons(_Object):
     label : str, optional
     """
 
-    def __init__(self, n, neuron_type, gain=1.0, bias=0.0, shape=None,
-                 initial_state=None, label=None):
+    def __init__(
+        self, n, neuron_type, gain=1.0, bias=0.0, shape=None, initial_state=None, label=None
+    ):
         name = f"Neurons {label!r}" if label else "Neurons"
         n = check_positive_int(name, "n", n)
         if not isinstance(neuron_type, NeuronType):
-            raise TypeError(f"{name}: neuron_type must be a NeuronType such as snn.LIF(), "
-                            f"got {neuron_type!r}")
+            raise TypeError(
+                f"{name}: neuron_type must be a NeuronType such as snn.LIF(), got {neuron_type!r}"
+            )
         shape = (n,) if shape is None else as_shape(name, "shape", shape)
         if int(np.prod(shape)) != n:
-            raise ValueError(f"{name}: shape {shape} has {int(np.prod(shape))} elements, "
-                             f"but there are {n} neurons")
+            raise ValueError(
+                f"{name}: shape {shape} has {int(np.prod(shape))} elements, "
+                f"but there are {n} neurons"
+            )
         self.neuron_type = neuron_type
         self.gain = self._per_neuron(name, "gain", gain, n)
         self.bias = self._per_neuron(name, "bias", bias, n)
@@ -196,8 +205,10 @@ class Neurons(_Object):
         if value.ndim == 0:
             return np.full(n, float(value))
         if value.shape != (n,):
-            raise ValueError(f"{name}: {what} must be a number or an array of shape "
-                             f"({n},), got shape {value.shape}")
+            raise ValueError(
+                f"{name}: {what} must be a number or an array of shape "
+                f"({n},), got shape {value.shape}"
+            )
         return value
 
 
@@ -263,8 +274,10 @@ class Connection:
     def _name(self, pre, post):
         if self.label:
             return f"Connection {self.label!r}"
-        return f"Connection from {getattr(pre, 'label', None) or pre!r} to " \
-               f"{getattr(post, 'label', None) or post!r}"
+        return (
+            f"Connection from {getattr(pre, 'label', None) or pre!r} to "
+            f"{getattr(post, 'label', None) or post!r}"
+        )
 
     def _make_transform(self, name, transform):
         if isinstance(transform, Transform):
@@ -281,8 +294,10 @@ class Connection:
             return float(transform)
         expected = (self.post.size, self.pre.size)
         if transform.shape != expected:
-            raise ValueError(f"{name}: transform matrix has shape {transform.shape}, "
-                             f"expected (post.size, pre.size) = {expected}")
+            raise ValueError(
+                f"{name}: transform matrix has shape {transform.shape}, "
+                f"expected (post.size, pre.size) = {expected}"
+            )
         return Dense(expected[0], use_bias=False, kernel=transform.T)
 
     def transform_size_out(self):
@@ -332,8 +347,9 @@ class Probe:
         ``(batch, n_steps, 5, 5, 128)`` (the flat order is channels-last)."""
         data = np.asarray(data)
         if data.shape[-1:] != (self.size,):
-            raise ValueError(f"{self!r}: data of shape {data.shape} does not end in the "
-                             f"probe's size {self.size}")
+            raise ValueError(
+                f"{self!r}: data of shape {data.shape} does not end in the probe's size {self.size}"
+            )
         return data.reshape(data.shape[:-1] + self.shape)
 
 
@@ -349,8 +365,10 @@ class Layer:
 
     def __init__(self, layer_type):
         if not isinstance(layer_type, (Transform, NeuronType)):
-            raise TypeError("Layer: give a transform (Dense, Conv2D) or a neuron type "
-                            f"(LIF, ...), got {layer_type!r}")
+            raise TypeError(
+                "Layer: give a transform (Dense, Conv2D) or a neuron type "
+                f"(LIF, ...), got {layer_type!r}"
+            )
         self.layer_type = layer_type
 
     def __call__(self, x, shape_in=None, synapse=Default, gain=1.0, bias=0.0, label=None):
@@ -363,8 +381,9 @@ class Layer:
                 f"{int(np.prod(shape_in))} elements, but its input {x!r} has size {x.size}"
             )
         if isinstance(self.layer_type, NeuronType):
-            post = Neurons(x.size, self.layer_type, gain=gain, bias=bias, shape=shape_in,
-                           label=label)
+            post = Neurons(
+                x.size, self.layer_type, gain=gain, bias=bias, shape=shape_in, label=label
+            )
             Connection(x, post, synapse=synapse, shape_in=shape_in)
         else:
             shape_out = self.layer_type.output_shape(shape_in)

@@ -34,8 +34,9 @@ class NeuronType:
     state_names = ()  # the variables a neuron keeps from one step to the next
 
     def __init__(self, amplitude=1.0):
-        self.amplitude = check_number(type(self).__name__, "amplitude", amplitude,
-                                      low=0, low_open=True)
+        self.amplitude = check_number(
+            type(self).__name__, "amplitude", amplitude, low=0, low_open=True
+        )
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
@@ -296,8 +297,8 @@ class SoftLIFRate(LIFRate):
     def derivative(self, J):
         """d(rate)/dJ, by the chain rule through ``j_s``::
 
-            d rate / d j_s = amplitude * tau_rc / (j_s (j_s + 1) (tau_ref + tau_rc log(1 + 1/j_s))^2)
-            d j_s / d J    = sigmoid((J - 1) / sigma)
+        d rate / d j_s = amplitude * tau_rc / (j_s (j_s + 1) (tau_ref + tau_rc log(1 + 1/j_s))^2)
+        d j_s / d J    = sigmoid((J - 1) / sigma)
         """
         j_s = self._smoothed_j(J)
         z = (np.asarray(J, dtype=float) - 1) / self.sigma

@@ -14,11 +14,10 @@ So a synapse ``None`` passes values on in the same step, and each filter adds
 one step of delay. All arrays carry the batch on their leading axis.
 """
 
-import sys
-
 import numpy as np
 
 from ._checks import as_finite_array, check_number, check_positive_int
+from ._progress import show_progress
 from .network import Network, Node, dependency_order, incoming_connections
 
 
@@ -26,8 +25,10 @@ class ProbeData(dict):
     """Probe data: ``data[probe]`` is an array ``(batch, n_steps, size)``."""
 
     def __missing__(self, probe):
-        raise KeyError(f"{probe!r} is not a probe of this simulator's network; "
-                       "probe data exist for the probes created inside the network")
+        raise KeyError(
+            f"{probe!r} is not a probe of this simulator's network; "
+            "probe data exist for the probes created inside the network"
+        )
 
 
 class Simulator:
@@ -68,28 +69,34 @@ class Simulator:
         net = self.network
         self.incoming = incoming_connections(net)
         self.order = dependency_order(
-            net.nodes + net.neurons, self.incoming, follow=lambda conn: conn.synapse is None,
+            net.nodes + net.neurons,
+            self.incoming,
+            follow=lambda conn: conn.synapse is None,
             on_loop="Simulator: a loop of connections with synapse=None; give one of "
-                    "them a synapse to delay it")
+            "them a synapse to delay it",
+        )
         self.filtered_connections = [c for c in net.connections if c.synapse is not None]
         self.filtered_probes = [p for p in net.probes if p.synapse is not None]
-        self.filter_steps = {item: item.synapse.make_step(self.dt)
-                             for item in self.filtered_connections + self.filtered_probes}
+        self.filter_steps = {
+            item: item.synapse.make_step(self.dt)
+            for item in self.filtered_connections + self.filtered_probes
+        }
 
     def reset(self):
         """Back to time 0: neurons at rest, filters empty, probe data cleared."""
         self.n_steps = 0
         self.batch_size = None
         self.state = None
-        self.data = ProbeData({p: np.zeros((0, 0, p.size), self.dtype)
-                               for p in self.network.probes})
+        self.data = ProbeData(
+            {p: np.zeros((0, 0, p.size), self.dtype) for p in self.network.probes}
+        )
 
     def _initial_state(self, batch_size):
         state = {}
         for neurons in self.network.neurons:
             state[neurons] = neurons.neuron_type.make_state(
-                (batch_size, neurons.size), dtype=self.dtype,
-                initial_state=neurons.initial_state)
+                (batch_size, neurons.size), dtype=self.dtype, initial_state=neurons.initial_state
+            )
         for item in self.filtered_connections + self.filtered_probes:
             # a filter's internal state X, and y, the output it last produced
             size = item.post.size if item in self.filtered_connections else item.size
@@ -156,11 +163,15 @@ class Simulator:
         checked = {}
         for node, values in inputs.items():
             if not isinstance(node, Node) or node not in self.network.nodes:
-                raise ValueError(f"Simulator.run_steps: inputs given for {node!r}, which is "
-                                 "not a node of this simulator's network")
+                raise ValueError(
+                    f"Simulator.run_steps: inputs given for {node!r}, which is "
+                    "not a node of this simulator's network"
+                )
             if not node.is_input:
-                raise ValueError(f"Simulator.run_steps: {node!r} is a pass-through node; "
-                                 "inputs can only replace the output of an input node")
+                raise ValueError(
+                    f"Simulator.run_steps: {node!r} is a pass-through node; "
+                    "inputs can only replace the output of an input node"
+                )
             values = as_finite_array(f"inputs for {node!r}", "values", values, dtype=self.dtype)
             held = values.ndim == 2 and values.shape[1] == node.size
             varying = values.ndim == 3 and values.shape[1:] == (n_steps, node.size)
@@ -168,7 +179,8 @@ class Simulator:
                 raise ValueError(
                     f"Simulator.run_steps: inputs for {node!r} have shape {values.shape}; "
                     f"expected (batch, {node.size}) held constant, or "
-                    f"(batch, {n_steps}, {node.size}) for these {n_steps} steps")
+                    f"(batch, {n_steps}, {node.size}) for these {n_steps} steps"
+                )
             checked[node] = values[:, None, :] if held else values
         return checked
 
@@ -183,7 +195,8 @@ class Simulator:
             raise ValueError(
                 f"Simulator.run_steps: the batch size is {batch_size}, but the "
                 f"simulator's state holds {self.batch_size} items from earlier runs; "
-                "call sim.reset() before running a new batch")
+                "call sim.reset() before running a new batch"
+            )
         return batch_size
 
     def _run_chunk(self, n_steps, inputs, items):
@@ -258,16 +271,11 @@ def _put(target, items, value):
 
 
 def _progress(done, total, batch_size):
-    """Progress over chunks on standard output (never on stderr, which nbgrader
-    would count against a grading cell). On a terminal, one bar redrawn in
-    place with a carriage return; elsewhere (a log file, a pipe, a notebook)
-    one line per chunk, so that a log does not run the updates together."""
+    """One progress update per chunk (a bar on a terminal, a line in a log)."""
     width = 30
     filled = width * done // total
-    line = (f"simulating {batch_size} items: [{'#' * filled}{'.' * (width - filled)}] "
-            f"chunk {done}/{total}")
-    if getattr(sys.stdout, "isatty", lambda: False)():
-        sys.stdout.write("\r" + line + ("\n" if done == total else ""))
-    else:
-        sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    show_progress(
+        f"simulating {batch_size} items: [{'#' * filled}{'.' * (width - filled)}] "
+        f"chunk {done}/{total}",
+        finished=done == total,
+    )

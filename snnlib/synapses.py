@@ -23,8 +23,10 @@ import numpy as np
 from ._checks import as_finite_array, check_number
 
 # What the two "no smoothing" synapses mean, for error messages.
-NONE_AND_ZERO = ("synapse=None delivers the value in the same step; 0 (Lowpass(0)) "
-                 "does not smooth but delivers it one step later")
+NONE_AND_ZERO = (
+    "synapse=None delivers the value in the same step; 0 (Lowpass(0)) "
+    "does not smooth but delivers it one step later"
+)
 
 
 class LinearFilter:
@@ -140,9 +142,7 @@ class LinearFilter:
         if x.ndim == 0:
             raise ValueError(f"{self!r}.filt: x must have a time axis, got a scalar")
         if not -x.ndim <= axis < x.ndim:
-            raise ValueError(
-                f"{self!r}.filt: axis {axis} does not exist in x of shape {x.shape}"
-            )
+            raise ValueError(f"{self!r}.filt: axis {axis} does not exist in x of shape {x.shape}")
         x = np.moveaxis(x, axis, 0)
         step = self.make_step(dt)
         state = self.make_state(x.shape[1:], dt)

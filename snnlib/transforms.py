@@ -69,9 +69,7 @@ class Transform:
         if self.use_bias and self.bias is None:
             self.bias = np.zeros(n_out)
         elif self.use_bias and self.bias.shape != (n_out,):
-            raise ValueError(
-                f"{name}: bias has shape {self.bias.shape}, expected ({n_out},)"
-            )
+            raise ValueError(f"{name}: bias has shape {self.bias.shape}, expected ({n_out},)")
 
     def _check_batch(self, x, shape_in):
         name = type(self).__name__
@@ -169,8 +167,16 @@ class Conv2D(Transform):
         Shape ``(filters,)``.
     """
 
-    def __init__(self, filters, kernel_size=3, strides=1, padding="valid",
-                 use_bias=True, kernel=None, bias=None):
+    def __init__(
+        self,
+        filters,
+        kernel_size=3,
+        strides=1,
+        padding="valid",
+        use_bias=True,
+        kernel=None,
+        bias=None,
+    ):
         super().__init__(kernel=kernel, bias=bias, use_bias=use_bias)
         self.filters = check_positive_int("Conv2D", "filters", filters)
         self.kernel_size = _pair("kernel_size", kernel_size)
@@ -180,8 +186,10 @@ class Conv2D(Transform):
         self.padding = padding
 
     def __repr__(self):
-        return (f"Conv2D(filters={self.filters}, kernel_size={self.kernel_size}, "
-                f"strides={self.strides}, padding={self.padding!r})")
+        return (
+            f"Conv2D(filters={self.filters}, kernel_size={self.kernel_size}, "
+            f"strides={self.strides}, padding={self.padding!r})"
+        )
 
     def _check_shape_in(self, shape_in):
         shape_in = as_shape("Conv2D", "shape_in", shape_in)
@@ -233,8 +241,14 @@ class Conv2D(Transform):
         out_w, pad_w = self._padding(shape_in[1], kw, sw)
         if self.padding == "same":
             x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
-        patches = np.stack([x[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :]
-                            for a in range(kh) for b in range(kw)], axis=3)
+        patches = np.stack(
+            [
+                x[:, a : a + sh * out_h : sh, b : b + sw * out_w : sw, :]
+                for a in range(kh)
+                for b in range(kw)
+            ],
+            axis=3,
+        )
         return patches.reshape(len(x) * out_h * out_w, kh * kw * shape_in[2])
 
     def apply(self, x, shape_in, include_bias=True):
@@ -256,8 +270,12 @@ def _pair(name, value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value, value)
     value = tuple(value) if isinstance(value, (tuple, list)) else value
-    if (not isinstance(value, tuple) or len(value) != 2
-            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
-                       for v in value)):
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in value
+        )
+    ):
         raise ValueError(f"Conv2D: {name} must be an int >= 1 or a pair of them, got {value!r}")
     return (int(value[0]), int(value[1]))

@@ -41,15 +41,19 @@ def nengo_neuron_type(neuron_type):
     """The Nengo neuron type with the same parameters, starting at rest."""
     at_rest = {"voltage": nengo.dists.Choice([0])}
     if isinstance(neuron_type, snn.LIF):
-        return nengo.LIF(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
-                         min_voltage=neuron_type.min_voltage,
-                         amplitude=neuron_type.amplitude, initial_state=at_rest)
+        return nengo.LIF(
+            tau_rc=neuron_type.tau_rc,
+            tau_ref=neuron_type.tau_ref,
+            min_voltage=neuron_type.min_voltage,
+            amplitude=neuron_type.amplitude,
+            initial_state=at_rest,
+        )
     if isinstance(neuron_type, snn.LIFRate):
-        return nengo.LIFRate(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
-                             amplitude=neuron_type.amplitude)
+        return nengo.LIFRate(
+            tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref, amplitude=neuron_type.amplitude
+        )
     if isinstance(neuron_type, snn.SpikingRectifiedLinear):
-        return nengo.SpikingRectifiedLinear(amplitude=neuron_type.amplitude,
-                                            initial_state=at_rest)
+        return nengo.SpikingRectifiedLinear(amplitude=neuron_type.amplitude, initial_state=at_rest)
     if isinstance(neuron_type, snn.RectifiedLinear):
         return nengo.RectifiedLinear(amplitude=neuron_type.amplitude)
     raise NotImplementedError(neuron_type)
@@ -78,9 +82,14 @@ def nengo_transform(transform, shape_in):
     if isinstance(transform, snn.Conv2D):
         assert not transform.use_bias, "nengo.Convolution has no bias"
         return nengo.Convolution(
-            transform.filters, input_shape=shape_in, kernel_size=transform.kernel_size,
-            strides=transform.strides, padding=transform.padding, channels_last=True,
-            init=transform.kernel)
+            transform.filters,
+            input_shape=shape_in,
+            kernel_size=transform.kernel_size,
+            strides=transform.strides,
+            padding=transform.padding,
+            channels_last=True,
+            init=transform.kernel,
+        )
     assert not isinstance(transform, snn.Transform)
     return transform
 
@@ -95,22 +104,28 @@ class Mirror:
 
     def node(self, output=None, size_in=None):
         with self.snn_net, self.nengo_net:
-            return (snn.Node(output=output, size_in=size_in),
-                    nengo.Node(output=output, size_in=size_in))
+            return (
+                snn.Node(output=output, size_in=size_in),
+                nengo.Node(output=output, size_in=size_in),
+            )
 
     def neurons(self, neuron_type, gain, bias, shape=None):
         n = len(gain)
         with self.snn_net, self.nengo_net:
-            ens = nengo.Ensemble(n, 1, neuron_type=nengo_neuron_type(neuron_type),
-                                 gain=gain, bias=bias)
+            ens = nengo.Ensemble(
+                n, 1, neuron_type=nengo_neuron_type(neuron_type), gain=gain, bias=bias
+            )
             return snn.Neurons(n, neuron_type, gain=gain, bias=bias, shape=shape), ens.neurons
 
     def connect(self, pre, post, transform=1.0, synapse=None, shape_in=None):
         with self.snn_net, self.nengo_net:
-            snn.Connection(pre[0], post[0], transform=transform, synapse=synapse,
-                           shape_in=shape_in)
-            nengo.Connection(pre[1], post[1], synapse=nengo_synapse(synapse),
-                             transform=nengo_transform(transform, shape_in))
+            snn.Connection(pre[0], post[0], transform=transform, synapse=synapse, shape_in=shape_in)
+            nengo.Connection(
+                pre[1],
+                post[1],
+                synapse=nengo_synapse(synapse),
+                transform=nengo_transform(transform, shape_in),
+            )
 
     def transform_layer(self, x, transform, shape_in, synapse=None):
         """``snn.Layer(transform)``: a pass-through node fed through the transform
@@ -118,23 +133,34 @@ class Mirror:
         with self.snn_net, self.nengo_net:
             node = snn.Layer(transform)(x[0], shape_in=shape_in, synapse=synapse)
             nengo_node = nengo.Node(size_in=node.size)
-            nengo.Connection(x[1], nengo_node, synapse=nengo_synapse(synapse),
-                             transform=nengo_transform(transform, shape_in))
+            nengo.Connection(
+                x[1],
+                nengo_node,
+                synapse=nengo_synapse(synapse),
+                transform=nengo_transform(transform, shape_in),
+            )
             return node, nengo_node
 
     def neuron_layer(self, x, neuron_type, gain, bias, synapse=None):
         """``snn.Layer(neuron_type)``: one neuron per element of ``x``, one to one."""
         with self.snn_net, self.nengo_net:
             neurons = snn.Layer(neuron_type)(x[0], gain=gain, bias=bias, synapse=synapse)
-            ens = nengo.Ensemble(neurons.size, 1, neuron_type=nengo_neuron_type(neuron_type),
-                                 gain=neurons.gain, bias=neurons.bias)
+            ens = nengo.Ensemble(
+                neurons.size,
+                1,
+                neuron_type=nengo_neuron_type(neuron_type),
+                gain=neurons.gain,
+                bias=neurons.bias,
+            )
             nengo.Connection(x[1], ens.neurons, synapse=nengo_synapse(synapse))
             return neurons, ens.neurons
 
     def probe(self, name, target, synapse=None):
         with self.snn_net, self.nengo_net:
-            self.probes[name] = (snn.Probe(target[0], synapse=synapse),
-                                 nengo.Probe(target[1], synapse=nengo_synapse(synapse)))
+            self.probes[name] = (
+                snn.Probe(target[0], synapse=synapse),
+                nengo.Probe(target[1], synapse=nengo_synapse(synapse)),
+            )
 
     def run(self, n_steps, dt=0.001, calls=1):
         """Run both; return ``{name: (snnlib data, nengo data)}``, each ``(n_steps, size)``.
@@ -161,15 +187,22 @@ def assert_same_spikes(name, ours, theirs, height, min_spikes):
     """Spike trains identical; each spike ``height`` (= amplitude / dt) high, or a
     whole number of them; at least ``min_spikes`` spikes in all."""
     n_spikes = ours / height
-    np.testing.assert_allclose(n_spikes, np.round(n_spikes), rtol=0, atol=1e-9,
-                               err_msg=f"{name}: outputs are not whole spikes")
+    np.testing.assert_allclose(
+        n_spikes,
+        np.round(n_spikes),
+        rtol=0,
+        atol=1e-9,
+        err_msg=f"{name}: outputs are not whole spikes",
+    )
     assert n_spikes.sum() >= min_spikes, (
-        f"{name}: only {n_spikes.sum():.0f} spikes; the test needs >= {min_spikes}")
+        f"{name}: only {n_spikes.sum():.0f} spikes; the test needs >= {min_spikes}"
+    )
     mismatch = np.argwhere(ours != theirs)
     assert mismatch.size == 0, (
         f"{name}: {len(mismatch)} (step, neuron) entries differ, first at "
         f"(step, neuron) = {tuple(mismatch[0])}: snnlib {ours[tuple(mismatch[0])]}, "
-        f"nengo {theirs[tuple(mismatch[0])]}")
+        f"nengo {theirs[tuple(mismatch[0])]}"
+    )
     np.testing.assert_array_equal(ours, theirs, err_msg=name)
 
 
@@ -181,9 +214,13 @@ def assert_close(name, ours, theirs, min_abs=1e-3):
 
 def drive(t):
     """A time-varying 3-d input that changes sign, so currents go below zero too."""
-    return np.array([np.sin(2 * np.pi * 3 * t),
-                     np.cos(2 * np.pi * 5 * t + 0.3),
-                     1.5 * np.sin(2 * np.pi * 1.7 * t) ** 3])
+    return np.array(
+        [
+            np.sin(2 * np.pi * 3 * t),
+            np.cos(2 * np.pi * 5 * t + 0.3),
+            1.5 * np.sin(2 * np.pi * 1.7 * t) ** 3,
+        ]
+    )
 
 
 def driven_population(mirror, neuron_type, gain, bias, synapse, transform):
@@ -227,8 +264,9 @@ def test_lif_population_spikes(tau_rc, tau_ref, min_voltage, amplitude, dt, syna
     rng = np.random.default_rng(1)
     n, n_steps = 12, round(0.6 / dt)
     gain, bias = rng.uniform(1.6, 4, n), rng.uniform(-0.5, 2, n)
-    neuron_type = snn.LIF(tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=min_voltage,
-                          amplitude=amplitude)
+    neuron_type = snn.LIF(
+        tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=min_voltage, amplitude=amplitude
+    )
     transform = rng.normal(0, 1, size=(n, 3))
     mirror = Mirror()
     neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse], transform)
@@ -240,29 +278,38 @@ def test_lif_population_spikes(tau_rc, tau_ref, min_voltage, amplitude, dt, syna
     if min_voltage != 0:
         # the floor on the voltage must matter in this network, or the case tests nothing
         at_zero = snn.LIF(tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=0, amplitude=amplitude)
-        floored = snnlib_only_spikes(at_zero, gain, bias, SYNAPSES[synapse], transform, dt,
-                                     n_steps)
+        floored = snnlib_only_spikes(at_zero, gain, bias, SYNAPSES[synapse], transform, dt, n_steps)
         assert not np.array_equal(ours, floored), f"min_voltage={min_voltage} changes nothing"
 
 
 # no shrinking: a failing example is reported as found, and the file stays fast
-@settings(max_examples=25, deadline=None, derandomize=True,
-          phases=[Phase.explicit, Phase.generate])
-@given(tau_rc=st.floats(0.002, 0.1), tau_ref=st.floats(0, 0.01),
-       min_voltage=st.one_of(st.just(-np.inf), st.floats(-3, 0)),
-       amplitude=st.floats(0.001, 10), dt=st.sampled_from([0.0005, 0.001, 0.002]),
-       synapse=st.sampled_from([None, snn.Lowpass(0.003), snn.Alpha(0.004)]),
-       seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate])
+@given(
+    tau_rc=st.floats(0.002, 0.1),
+    tau_ref=st.floats(0, 0.01),
+    min_voltage=st.one_of(st.just(-np.inf), st.floats(-3, 0)),
+    amplitude=st.floats(0.001, 10),
+    dt=st.sampled_from([0.0005, 0.001, 0.002]),
+    synapse=st.sampled_from([None, snn.Lowpass(0.003), snn.Alpha(0.004)]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_lif_random_parameters(tau_rc, tau_ref, min_voltage, amplitude, dt, synapse, seed):
     rng = np.random.default_rng(seed)
     n = 10
-    neuron_type = snn.LIF(tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=min_voltage,
-                          amplitude=amplitude)
+    neuron_type = snn.LIF(
+        tau_rc=tau_rc, tau_ref=tau_ref, min_voltage=min_voltage, amplitude=amplitude
+    )
     mirror = Mirror()
     # biases above 1 make every neuron fire, whatever tau_rc; the input takes
     # currents below 0 at times, where min_voltage matters
-    neurons = driven_population(mirror, neuron_type, rng.uniform(2, 6, n),
-                                rng.uniform(1.5, 3, n), synapse, rng.normal(0, 1, (n, 3)))
+    neurons = driven_population(
+        mirror,
+        neuron_type,
+        rng.uniform(2, 6, n),
+        rng.uniform(1.5, 3, n),
+        synapse,
+        rng.normal(0, 1, (n, 3)),
+    )
     mirror.probe("spikes", neurons)
     ours, theirs = mirror.run(round(0.4 / dt), dt=dt)["spikes"]
     assert_same_spikes(repr(neuron_type), ours, theirs, amplitude / dt, min_spikes=20)
@@ -281,8 +328,9 @@ def test_spiking_rectified_linear_spikes(amplitude, synapse, current_scale):
     bias = current_scale * rng.uniform(-0.5, 0.5, n)
     neuron_type = snn.SpikingRectifiedLinear(amplitude=amplitude)
     mirror = Mirror()
-    neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse],
-                                rng.normal(0, 1, (n, 3)))
+    neurons = driven_population(
+        mirror, neuron_type, gain, bias, SYNAPSES[synapse], rng.normal(0, 1, (n, 3))
+    )
     mirror.probe("spikes", neurons)
     ours, theirs = mirror.run(n_steps, dt=dt)["spikes"]
     assert_same_spikes("SpikingRectifiedLinear", ours, theirs, amplitude / dt, min_spikes=150)
@@ -294,17 +342,24 @@ def test_spiking_rectified_linear_spikes(amplitude, synapse, current_scale):
 
 
 @pytest.mark.parametrize("synapse", SYNAPSES, ids=str)
-@pytest.mark.parametrize("neuron_type", [
-    snn.RectifiedLinear(), snn.RectifiedLinear(amplitude=0.01),
-    snn.LIFRate(), snn.LIFRate(tau_rc=0.05, tau_ref=0.004, amplitude=0.01),
-], ids=repr)
+@pytest.mark.parametrize(
+    "neuron_type",
+    [
+        snn.RectifiedLinear(),
+        snn.RectifiedLinear(amplitude=0.01),
+        snn.LIFRate(),
+        snn.LIFRate(tau_rc=0.05, tau_ref=0.004, amplitude=0.01),
+    ],
+    ids=repr,
+)
 def test_rate_population_outputs(neuron_type, synapse):
     rng = np.random.default_rng(3)
     n = 10
     gain, bias = rng.uniform(1.6, 4, n), rng.uniform(-0.5, 2, n)
     mirror = Mirror()
-    neurons = driven_population(mirror, neuron_type, gain, bias, SYNAPSES[synapse],
-                                rng.normal(0, 1, (n, 3)))
+    neurons = driven_population(
+        mirror, neuron_type, gain, bias, SYNAPSES[synapse], rng.normal(0, 1, (n, 3))
+    )
     mirror.probe("rates", neurons)
     mirror.probe("filtered", neurons, synapse=snn.Lowpass(0.01))
     data = mirror.run(200)
@@ -335,8 +390,9 @@ def test_chain_of_populations(synapses, amplitude):
     neuron_type = snn.LIF(amplitude=amplitude)
     mirror = Mirror()
     inp = mirror.node(drive)
-    layers = [mirror.neurons(neuron_type, rng.uniform(1, 3, sizes[0]),
-                             rng.uniform(0.5, 2, sizes[0]))]
+    layers = [
+        mirror.neurons(neuron_type, rng.uniform(1, 3, sizes[0]), rng.uniform(0.5, 2, sizes[0]))
+    ]
     mirror.connect(inp, layers[0], transform=rng.normal(0, 1, (sizes[0], 3)), synapse=None)
     for size, synapse in zip(sizes[1:], CHAIN_SYNAPSES[synapses]):
         layer = mirror.neurons(neuron_type, rng.uniform(1, 3, size), rng.uniform(0, 1, size))
@@ -397,18 +453,24 @@ CONV_CASES = {
     "8x8 same s2 (pad 0,1), same s1": ((8, 8, 2), (4, 3, 2, "same"), (3, 3, 1, "same")),
     "7x7 same s2 (pad 1,1), valid s2": ((7, 7, 3), (3, 3, 2, "same"), (2, 2, 2, "valid")),
     "9x8 valid s2, same s2": ((9, 8, 2), (3, 3, 2, "valid"), (2, 2, 2, "same")),
-    "7x6 same k(3,2), same k4 s2 (pad 1,2)": ((7, 6, 2), (3, (3, 2), 1, "same"),
-                                               (2, 4, 2, "same")),
+    "7x6 same k(3,2), same k4 s2 (pad 1,2)": ((7, 6, 2), (3, (3, 2), 1, "same"), (2, 4, 2, "same")),
     "5x5 same k4 s2 (pad 1,2), valid": ((5, 5, 1), (4, 4, 2, "same"), (2, 2, 1, "valid")),
 }
 
 
 def make_conv(rng, shape_in, filters, kernel_size, strides, padding, scale):
-    conv = snn.Conv2D(filters, kernel_size=kernel_size, strides=strides, padding=padding,
-                      use_bias=False)
+    conv = snn.Conv2D(
+        filters, kernel_size=kernel_size, strides=strides, padding=padding, use_bias=False
+    )
     kernel = rng.uniform(-0.5, 1, conv.kernel_shape(shape_in)) * scale
-    return snn.Conv2D(filters, kernel_size=kernel_size, strides=strides, padding=padding,
-                      use_bias=False, kernel=kernel)
+    return snn.Conv2D(
+        filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=False,
+        kernel=kernel,
+    )
 
 
 @pytest.mark.parametrize("conv2_as", ["connection", "layer"])
@@ -439,8 +501,7 @@ def test_convolutional_network(case, synapse, conv2_as):
     mirror = Mirror()
     inp = mirror.node(image.ravel())
     node1 = mirror.transform_layer(inp, conv1, shape_in)
-    lif1 = mirror.neuron_layer(node1, neuron_type, rng.uniform(1, 3, n1),
-                               rng.uniform(0, 1, n1))
+    lif1 = mirror.neuron_layer(node1, neuron_type, rng.uniform(1, 3, n1), rng.uniform(0, 1, n1))
     gain2, bias2 = rng.uniform(1, 3, n2), rng.uniform(0, 1, n2)
     if conv2_as == "connection":
         lif2 = mirror.neurons(neuron_type, gain2, bias2, shape=shape2)
@@ -469,7 +530,7 @@ def test_convolutional_network(case, synapse, conv2_as):
 def test_tutorial_network():
     """NengoDL's spiking MNIST network at full size (kernels drawn by snnlib, not
     trained), on a real digit, for the tutorial's 30 steps."""
-    from snnlib.datasets import images_to_inputs, load_bundled
+    from snnlib.course.datasets import images_to_inputs, load_bundled
 
     _, (x_test, _) = load_bundled()
     image = images_to_inputs(x_test[:1])[0]
@@ -481,12 +542,12 @@ def test_tutorial_network():
     x = mirror.node(image)
     shape = (28, 28, 1)
     for i, (filters, strides) in enumerate([(32, 1), (64, 2), (128, 2)]):
-        x = mirror.transform_layer(x, snn.Conv2D(filters, 3, strides=strides, use_bias=False),
-                                   shape_in=shape)
+        x = mirror.transform_layer(
+            x, snn.Conv2D(filters, 3, strides=strides, use_bias=False), shape_in=shape
+        )
         shape = x[0].shape
         mirror.probe(f"conv {i}", x, synapse=snn.Lowpass(0.1))
-        x = mirror.neuron_layer(x, neuron_type, np.full(x[0].size, gain),
-                                np.full(x[0].size, bias))
+        x = mirror.neuron_layer(x, neuron_type, np.full(x[0].size, gain), np.full(x[0].size, bias))
         mirror.probe(f"LIF {i}", x)
     out = mirror.transform_layer(x, snn.Dense(10, use_bias=False), shape_in=(x[0].size,))
     mirror.probe("out", out, synapse=snn.Lowpass(0.1))
@@ -529,11 +590,18 @@ def test_batch_items_match_separate_nengo_runs():
         current[0] = image
         with nengo.Simulator(mirror.nengo_net, dt=dt, progress_bar=False) as nengo_sim:
             nengo_sim.run_steps(n_steps)
-        assert_same_spikes(f"image {i}, LIF 1", spikes[i],
-                           nengo_sim.data[mirror.probes["LIF 1"][1]], amplitude / dt,
-                           min_spikes=n1)
-        assert_close(f"image {i}, output", snn_data[mirror.probes["out Lowpass(0.1)"][0]][i],
-                     nengo_sim.data[mirror.probes["out Lowpass(0.1)"][1]])
+        assert_same_spikes(
+            f"image {i}, LIF 1",
+            spikes[i],
+            nengo_sim.data[mirror.probes["LIF 1"][1]],
+            amplitude / dt,
+            min_spikes=n1,
+        )
+        assert_close(
+            f"image {i}, output",
+            snn_data[mirror.probes["out Lowpass(0.1)"][0]][i],
+            nengo_sim.data[mirror.probes["out Lowpass(0.1)"][1]],
+        )
 
 
 # --- 7. Conv2D's matrix and apply against Nengo's conv2d ------------------------
@@ -569,8 +637,9 @@ def test_conv2d_against_nengo_conv2d(shape_in, filters, kernel_size, strides, pa
 
     x = rng.normal(size=(5,) + shape_in)
     expected = nengo_apply(x)
-    np.testing.assert_allclose(conv.apply(x.reshape(5, -1), shape_in), expected,
-                               rtol=EXACT, atol=EXACT)
+    np.testing.assert_allclose(
+        conv.apply(x.reshape(5, -1), shape_in), expected, rtol=EXACT, atol=EXACT
+    )
     np.testing.assert_allclose(conv.apply(x, shape_in), expected, rtol=EXACT, atol=EXACT)
 
 
@@ -579,8 +648,10 @@ def test_conv2d_against_nengo_conv2d(shape_in, filters, kernel_size, strides, pa
 NEURON_PAIRS = [
     (snn.LIFRate(), nengo.LIFRate()),
     (snn.LIF(), nengo.LIF()),
-    (snn.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01),
-     nengo.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01)),
+    (
+        snn.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01),
+        nengo.LIF(tau_rc=0.05, tau_ref=0.0, amplitude=0.01),
+    ),
     (snn.LIFRate(tau_rc=0.01, tau_ref=0.004), nengo.LIFRate(tau_rc=0.01, tau_ref=0.004)),
     (snn.RectifiedLinear(), nengo.RectifiedLinear()),
     (snn.RectifiedLinear(amplitude=0.01), nengo.RectifiedLinear(amplitude=0.01)),
@@ -609,13 +680,15 @@ def test_gain_bias_and_rates(ours, theirs):
     # the tutorial's setting: max_rates=100, intercepts=0
     tutorial_gain, tutorial_bias = snn.gain_bias(ours, 100, 0)
     nengo_tutorial = theirs.gain_bias(np.array([100.0]), np.array([0.0]))
-    np.testing.assert_allclose([tutorial_gain, tutorial_bias], np.ravel(nengo_tutorial),
-                               rtol=EXACT, atol=EXACT)
+    np.testing.assert_allclose(
+        [tutorial_gain, tutorial_bias], np.ravel(nengo_tutorial), rtol=EXACT, atol=EXACT
+    )
 
 
 @pytest.mark.parametrize("dt", [0.001, 0.0005])
-@pytest.mark.parametrize("synapse", [snn.Lowpass(0.005), snn.Lowpass(0.1), snn.Alpha(0.01),
-                                     snn.Alpha(0.002)], ids=repr)
+@pytest.mark.parametrize(
+    "synapse", [snn.Lowpass(0.005), snn.Lowpass(0.1), snn.Alpha(0.01), snn.Alpha(0.002)], ids=repr
+)
 def test_filt(synapse, dt):
     rng = np.random.default_rng(9)
     theirs = nengo_synapse(synapse)
@@ -628,16 +701,18 @@ def test_filt(synapse, dt):
     expected = theirs.filt(x, dt=dt, y0=0)
     assert np.all(expected[0] != 0)
     if isinstance(synapse, snn.Lowpass):  # Nengo: y[0] = (1 - exp(-dt / tau)) x[0]
-        np.testing.assert_allclose(expected[0], -np.expm1(-dt / synapse.tau) * x[0],
-                                   rtol=EXACT)
+        np.testing.assert_allclose(expected[0], -np.expm1(-dt / synapse.tau) * x[0], rtol=EXACT)
     filtered = synapse.filt(x, dt)
     np.testing.assert_allclose(filtered, expected, rtol=EXACT, atol=EXACT)
 
     # probe-like data (batch, n_steps, size), filtered along axis 1
     batch = rng.normal(size=(3, 200, 2))
-    np.testing.assert_allclose(synapse.filt(batch, dt, axis=1),
-                               theirs.filt(batch, dt=dt, axis=1, y0=0),
-                               rtol=EXACT, atol=EXACT)
+    np.testing.assert_allclose(
+        synapse.filt(batch, dt, axis=1),
+        theirs.filt(batch, dt=dt, axis=1, y0=0),
+        rtol=EXACT,
+        atol=EXACT,
+    )
 
 
 # --- 9. synapse=0 and other filters without smoothing ---------------------------
@@ -683,8 +758,9 @@ def test_zero_synapses_in_a_chain_of_nodes(synapses):
     if not any(isinstance(synapse, snn.Lowpass) and synapse.tau > 0 for synapse in later):
         delay = sum(synapse is not None for synapse in later)
         first, last = data["node 0"][0], data[f"node {len(nodes) - 1}"][0]
-        np.testing.assert_allclose(last[delay:], 1.5 ** len(later) * first[:n_steps - delay],
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            last[delay:], 1.5 ** len(later) * first[: n_steps - delay], rtol=1e-14
+        )
         assert np.all(last[:delay] == 0)
 
 
@@ -694,15 +770,22 @@ def test_zero_probe_synapse_on_spikes(probe_synapse):
     rng = np.random.default_rng(11)
     n, amplitude, dt = 15, 0.01, 0.001
     mirror = Mirror()
-    neurons = driven_population(mirror, snn.LIF(amplitude=amplitude), rng.uniform(1.6, 4, n),
-                                rng.uniform(0.5, 2, n), 0, rng.normal(0, 1, (n, 3)))
+    neurons = driven_population(
+        mirror,
+        snn.LIF(amplitude=amplitude),
+        rng.uniform(1.6, 4, n),
+        rng.uniform(0.5, 2, n),
+        0,
+        rng.normal(0, 1, (n, 3)),
+    )
     mirror.probe("spikes", neurons)
     mirror.probe("spikes 0", neurons, synapse=probe_synapse)
     data = mirror.run(300, dt=dt)
     spikes, delayed = data["spikes"], data["spikes 0"]
     assert_same_spikes("spikes", *spikes, amplitude / dt, min_spikes=100)
-    assert_same_spikes("spikes through a probe synapse of 0", *delayed, amplitude / dt,
-                       min_spikes=100)
+    assert_same_spikes(
+        "spikes through a probe synapse of 0", *delayed, amplitude / dt, min_spikes=100
+    )
     np.testing.assert_array_equal(delayed[0][1:], spikes[0][:-1])
     assert not delayed[0][0].any()
 
@@ -729,8 +812,9 @@ def test_edge_case_filters(synapse):
     dt = 0.001
     theirs = nengo_synapse(synapse)
     x = rng.normal(size=(100, 3))
-    np.testing.assert_allclose(synapse.filt(x, dt), theirs.filt(x, dt=dt, y0=0),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        synapse.filt(x, dt), theirs.filt(x, dt=dt, y0=0), rtol=1e-10, atol=1e-12
+    )
 
     n, amplitude = 12, 0.01
     mirror = Mirror()
@@ -738,8 +822,14 @@ def test_edge_case_filters(synapse):
     node = mirror.node(size_in=3)
     mirror.connect(inp, node, synapse=synapse)
     # biases above 1: the neurons spike even where the filter outputs nothing
-    neurons = driven_population(mirror, snn.LIF(amplitude=amplitude), rng.uniform(1.6, 4, n),
-                                rng.uniform(1.5, 3, n), synapse, rng.normal(0, 0.3, (n, 3)))
+    neurons = driven_population(
+        mirror,
+        snn.LIF(amplitude=amplitude),
+        rng.uniform(1.6, 4, n),
+        rng.uniform(1.5, 3, n),
+        synapse,
+        rng.normal(0, 0.3, (n, 3)),
+    )
     mirror.probe("node", node)
     mirror.probe("input, probed through the filter", inp, synapse=synapse)
     mirror.probe("spikes", neurons)
@@ -762,8 +852,9 @@ def test_long_run_spike_counts():
     neuron_type = snn.LIF()
     gain, bias = snn.gain_bias(neuron_type, rng.uniform(100, 250, n), rng.uniform(-0.9, 0.9, n))
     mirror = Mirror()
-    neurons = driven_population(mirror, neuron_type, gain, bias, snn.Lowpass(0.005),
-                                rng.normal(0, 1, (n, 3)))
+    neurons = driven_population(
+        mirror, neuron_type, gain, bias, snn.Lowpass(0.005), rng.normal(0, 1, (n, 3))
+    )
     mirror.probe("spikes", neurons)
     # snnlib in three run_steps calls: state and time carry over from one to the next
     ours, theirs = mirror.run(n_steps, dt=dt, calls=3)["spikes"]

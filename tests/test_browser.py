@@ -49,8 +49,14 @@ TOKEN = "snnlib-browser-test"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Chromium's own network traffic is refused on these machines; keep it quiet.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 RENDER_TIMEOUT = 120_000  # ms for a notebook's explorers to draw (the network's takes ~7 s)
@@ -60,21 +66,20 @@ STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="the playwright Python package is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright Python package is not installed"
+)
 nbformat = pytest.importorskip("nbformat")
 
 
 def explorer_cells(path):
     """The lecture's first code cell and its explorer cells: ``(setup, [(name, source)])``."""
     code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-    explorers = [(m.group(1), source) for source in code
-                 if (m := EXPLORER_CALL.search(source))]
+    explorers = [(m.group(1), source) for source in code if (m := EXPLORER_CALL.search(source))]
     return (code[0] if code else ""), explorers
 
 
-LECTURES = [path for path in sorted((ROOT / "course").glob("*.ipynb"))
-            if explorer_cells(path)[1]]
+LECTURES = [path for path in sorted((ROOT / "course").glob("*.ipynb")) if explorer_cells(path)[1]]
 
 
 def free_port():
@@ -87,14 +92,18 @@ def write_notebook(path, title, cells):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(f"# Browser test: {title}")]
     nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 
 def api(url, method="GET"):
-    request = urllib.request.Request(url, method=method,
-                                     headers={"Authorization": f"token {TOKEN}"})
+    request = urllib.request.Request(
+        url, method=method, headers={"Authorization": f"token {TOKEN}"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if body else None
@@ -107,8 +116,9 @@ def jupyter_lab(tmp_path_factory):
     root, settings = base / "root", base / "settings"
     root.mkdir()
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings") \
-        .write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
     env = dict(os.environ)
     env.update(
@@ -124,9 +134,17 @@ def jupyter_lab(tmp_path_factory):
     # window.jupyterapp lets the test wait for the kernel and run all cells by
     # the command the Run menu calls (clicking the menu before the kernel is
     # ready does nothing)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-               "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-               f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={TOKEN}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(base / "jupyter.log", "wb")
@@ -141,8 +159,9 @@ def jupyter_lab(tmp_path_factory):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("jupyter lab did not start:\n"
-                                + (base / "jupyter.log").read_text()[-3000:])
+                    pytest.fail(
+                        "jupyter lab did not start:\n" + (base / "jupyter.log").read_text()[-3000:]
+                    )
                 time.sleep(0.3)
         yield url, root
     finally:
@@ -158,8 +177,9 @@ def jupyter_lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                    headless=True)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield browser
         finally:
@@ -272,13 +292,16 @@ def open_and_run(page, url, name, n_explorers):
         " const kernel = nb && nb.sessionContext && nb.sessionContext.session"
         "   && nb.sessionContext.session.kernel;"
         " return kernel && kernel.connectionStatus === 'connected'"
-        "   && nb.content && nb.content.widgets.length > 0; }")
+        "   && nb.content && nb.content.widgets.length > 0; }"
+    )
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
         "([n, stderr]) => [...document.querySelectorAll('.widget-interact')]"
         ".filter(w => w.querySelector('.widget-output img')).length >= n"
         " || document.querySelector(stderr) !== null",
-        arg=[n_explorers, STDERR], timeout=RENDER_TIMEOUT)
+        arg=[n_explorers, STDERR],
+        timeout=RENDER_TIMEOUT,
+    )
 
 
 def wait_for_new_figure(page, cell, before, timeout=60_000):
@@ -287,7 +310,9 @@ def wait_for_new_figure(page, cell, before, timeout=60_000):
         page.wait_for_function(
             "([cell, before]) => { const img = cell.querySelector('.widget-output img');"
             " return img !== null && img.getAttribute('src') !== before; }",
-            arg=[cell.element_handle(), before], timeout=timeout)
+            arg=[cell.element_handle(), before],
+            timeout=timeout,
+        )
         return True
     except sync_api.TimeoutError:
         return False
@@ -296,8 +321,9 @@ def wait_for_new_figure(page, cell, before, timeout=60_000):
 def choose(page, cell, label, option):
     """Choose ``option`` in the dropdown labelled ``label``; once the figure is
     redrawn, return the text the dropdown shows."""
-    select = cell.locator(".widget-dropdown", has=page.locator(".widget-label", has_text=label)) \
-        .locator("select")
+    select = cell.locator(
+        ".widget-dropdown", has=page.locator(".widget-label", has_text=label)
+    ).locator("select")
     before = cell.locator(".widget-output img").first.get_attribute("src")
     select.select_option(label=option)
     if not wait_for_new_figure(page, cell, before):
@@ -348,15 +374,20 @@ def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
     page, outside = page
     setup, explorers = explorer_cells(lecture)
     name = f"{lecture.stem}_explorers.ipynb"
-    write_notebook(root / name, f"the explorers of {lecture.name}",
-                   [setup] + [source for _, source in explorers])
+    write_notebook(
+        root / name,
+        f"the explorers of {lecture.name}",
+        [setup] + [source for _, source in explorers],
+    )
     shots = os.environ.get("SNNLIB_BROWSER_SCREENSHOTS")
     doing = f"opening {name} and running its cells"
     problems = []
     try:
         open_and_run(page, url, name, len(explorers))
         errors = page.locator(STDERR)
-        assert errors.count() == 0, f"a cell failed or wrote to stderr:\n{errors.first.inner_text()}"
+        assert errors.count() == 0, (
+            f"a cell failed or wrote to stderr:\n{errors.first.inner_text()}"
+        )
         cells = page.locator(".jp-Notebook .jp-CodeCell")
         for i, (explorer, _) in enumerate(explorers):
             doing = f"checking {explorer} (cell {i + 2})"
@@ -367,11 +398,13 @@ def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
             if explorer == "network_explorer":
                 shown = [c["text"] for c in controls if c["label"] == "connection synapse"]
                 if shown != ["None"]:
-                    problems.append(f"{explorer}: the connection synapse shows {shown} "
-                                    "at first, not ['None']")
+                    problems.append(
+                        f"{explorer}: the connection synapse shows {shown} at first, not ['None']"
+                    )
             if shots:
                 cell.locator(".widget-interact").screenshot(
-                    path=str(Path(shots) / f"{lecture.stem}_{i}_{explorer}.png"))
+                    path=str(Path(shots) / f"{lecture.stem}_{i}_{explorer}.png")
+                )
             doing = f"moving the first slider of {explorer}"
             problem = move_first_slider(page, cell)
             if problem:
@@ -382,17 +415,21 @@ def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
                 doing = f"choosing the probe synapse None in {explorer}"
                 shown = choose(page, cell, "probe synapse", "None")
                 if shown != "None":
-                    problems.append(f"{explorer}: choosing the probe synapse 'None' "
-                                    f"shows {shown!r}")
+                    problems.append(
+                        f"{explorer}: choosing the probe synapse 'None' shows {shown!r}"
+                    )
                 if shots:
                     cell.locator(".widget-interact").screenshot(
-                        path=str(Path(shots) / f"{lecture.stem}_{i}_{explorer}_moved.png"))
+                        path=str(Path(shots) / f"{lecture.stem}_{i}_{explorer}_moved.png")
+                    )
         assert errors.count() == 0, f"a control wrote to stderr:\n{errors.first.inner_text()}"
     except Exception as error:
         shot = tmp_path / "failure.png"
         page.screenshot(path=str(shot))
-        raise AssertionError(f"{lecture.name}: failed while {doing}; screenshot in {shot}: "
-                             f"{type(error).__name__}: {str(error)[:800]}") from error
+        raise AssertionError(
+            f"{lecture.name}: failed while {doing}; screenshot in {shot}: "
+            f"{type(error).__name__}: {str(error)[:800]}"
+        ) from error
     finally:
         shut_down_kernels(url)
     assert not outside, f"the browser tried to reach outside 127.0.0.1: {outside}"

@@ -1,4 +1,4 @@
-"""Tests of snnlib.datasets: the bundled subset, the IDX reader, the download.
+"""Tests of snnlib.course.datasets: the bundled subset, the IDX reader, the download.
 
 Nothing here touches the network: IDX files are written into tmp_path, and the
 download is tested with a fake fetch function and ``file://`` URLs.
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from snnlib import datasets
-from snnlib.datasets import (
+from snnlib.course import datasets
+from snnlib.course.datasets import (
     BUNDLED_PATH,
     MNIST_FILES,
     check_sha256,
@@ -462,6 +462,7 @@ def test_download_keeps_good_files_and_replaces_bad_ones(tmp_path, server_dir):
 
 def test_command_line(tmp_path, monkeypatch, capsys):
     calls = []
+
     def download(directory):
         calls.append(directory)
         return Path(directory)

@@ -14,28 +14,37 @@ def small_network():
     return net, inp, ens, p
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: snn.LIF(tau_rc=0), "LIF: tau_rc must be > 0, got 0.0"),
-    (lambda: snn.LIF(tau_rc=-0.02), "tau_rc must be > 0, got -0.02"),
-    (lambda: snn.LIFRate(tau_ref=-0.001), "LIFRate: tau_ref must be >= 0, got -0.001"),
-    (lambda: snn.LIF(amplitude=0), "amplitude must be > 0"),
-    (lambda: snn.LIF(min_voltage=0.5), "min_voltage must be <= 0"),
-    (lambda: snn.LIF(tau_rc=np.nan), "tau_rc must be finite, got nan"),
-    (lambda: snn.Lowpass(-0.005), "Lowpass: tau must be >= 0, got -0.005 seconds "
-                                  r"\(synapse=None delivers the value in the same step; "
-                                  r"0 \(Lowpass\(0\)\) does not smooth but delivers it one step later\)"),
-    (lambda: snn.Alpha(-1), "Alpha: tau must be >= 0, got -1.0"),
-    (lambda: snn.Lowpass(np.inf), "Lowpass: tau must be finite, got inf"),
-    (lambda: snn.Alpha(np.nan), "Alpha: tau must be finite, got nan"),
-    (lambda: snn.SoftLIFRate(sigma=0), "sigma must be > 0"),
-    (lambda: snn.LinearFilter([1, 2, 3], [1, 1]), "must be proper"),
-    (lambda: snn.Lowpass(0.01).filt(np.ones(3), dt=0), "dt must be > 0, got 0.0"),
-    (lambda: snn.Lowpass(0.01).filt([1.0, np.nan], dt=0.001), "1 NaN or infinite"),
-    (lambda: snn.Conv2D(8, kernel_size=0), "kernel_size must be an int >= 1"),
-    (lambda: snn.Conv2D(8, padding="full"), "padding must be 'valid' or 'same', got 'full'"),
-    (lambda: snn.Conv2D(8).output_shape((28, 28)), r"shape_in must be \(height, width, channels\)"),
-    (lambda: snn.Dense(0), "Dense: units must be a whole number >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: snn.LIF(tau_rc=0), "LIF: tau_rc must be > 0, got 0.0"),
+        (lambda: snn.LIF(tau_rc=-0.02), "tau_rc must be > 0, got -0.02"),
+        (lambda: snn.LIFRate(tau_ref=-0.001), "LIFRate: tau_ref must be >= 0, got -0.001"),
+        (lambda: snn.LIF(amplitude=0), "amplitude must be > 0"),
+        (lambda: snn.LIF(min_voltage=0.5), "min_voltage must be <= 0"),
+        (lambda: snn.LIF(tau_rc=np.nan), "tau_rc must be finite, got nan"),
+        (
+            lambda: snn.Lowpass(-0.005),
+            "Lowpass: tau must be >= 0, got -0.005 seconds "
+            r"\(synapse=None delivers the value in the same step; "
+            r"0 \(Lowpass\(0\)\) does not smooth but delivers it one step later\)",
+        ),
+        (lambda: snn.Alpha(-1), "Alpha: tau must be >= 0, got -1.0"),
+        (lambda: snn.Lowpass(np.inf), "Lowpass: tau must be finite, got inf"),
+        (lambda: snn.Alpha(np.nan), "Alpha: tau must be finite, got nan"),
+        (lambda: snn.SoftLIFRate(sigma=0), "sigma must be > 0"),
+        (lambda: snn.LinearFilter([1, 2, 3], [1, 1]), "must be proper"),
+        (lambda: snn.Lowpass(0.01).filt(np.ones(3), dt=0), "dt must be > 0, got 0.0"),
+        (lambda: snn.Lowpass(0.01).filt([1.0, np.nan], dt=0.001), "1 NaN or infinite"),
+        (lambda: snn.Conv2D(8, kernel_size=0), "kernel_size must be an int >= 1"),
+        (lambda: snn.Conv2D(8, padding="full"), "padding must be 'valid' or 'same', got 'full'"),
+        (
+            lambda: snn.Conv2D(8).output_shape((28, 28)),
+            r"shape_in must be \(height, width, channels\)",
+        ),
+        (lambda: snn.Dense(0), "Dense: units must be a whole number >= 1, got 0"),
+    ],
+)
 def test_parameters_are_checked(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()
@@ -48,7 +57,9 @@ def test_simulator_dt_must_be_positive():
 
 
 def test_unreachable_max_rates():
-    with pytest.raises(ValueError, match=r"max_rates 600.0 cannot be reached.*1 / tau_ref = 500.000 Hz"):
+    with pytest.raises(
+        ValueError, match=r"max_rates 600.0 cannot be reached.*1 / tau_ref = 500.000 Hz"
+    ):
         snn.gain_bias(snn.LIF(tau_ref=0.002), max_rates=600, intercepts=0)
     with pytest.raises(ValueError, match="intercepts must be < 1"):
         snn.gain_bias(snn.LIF(), max_rates=100, intercepts=1.5)
@@ -67,7 +78,9 @@ def test_nan_in_rates_and_node_output():
 def test_shape_in_must_match_the_incoming_size():
     with snn.Network():
         inp = snn.Node(np.zeros(784), label="image")
-        with pytest.raises(ValueError, match=r"shape_in \(28, 28, 2\) has 1568 elements.*'image'.*784"):
+        with pytest.raises(
+            ValueError, match=r"shape_in \(28, 28, 2\) has 1568 elements.*'image'.*784"
+        ):
             snn.Layer(snn.Conv2D(32, 3))(inp, shape_in=(28, 28, 2))
 
 
@@ -75,13 +88,19 @@ def test_transform_must_fit_pre_and_post():
     with snn.Network():
         a = snn.Node(np.zeros(3), label="a")
         b = snn.Node(size_in=4, label="b")
-        with pytest.raises(ValueError, match=r"transform matrix has shape \(3, 3\), expected \(post.size, pre.size\) = \(4, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"transform matrix has shape \(3, 3\), expected "
+            r"\(post.size, pre.size\) = \(4, 3\)",
+        ):
             snn.Connection(a, b, transform=np.eye(3))
         with pytest.raises(ValueError, match="a scalar transform needs equal sizes"):
             snn.Connection(a, b)
         with pytest.raises(ValueError, match="gives 5 values.*takes 4"):
             snn.Connection(a, b, transform=snn.Dense(5))
-        with pytest.raises(ValueError, match=r"kernel has shape \(2, 4\).*needs a kernel of shape \(3, 4\)"):
+        with pytest.raises(
+            ValueError, match=r"kernel has shape \(2, 4\).*needs a kernel of shape \(3, 4\)"
+        ):
             snn.Connection(a, b, transform=snn.Dense(4, kernel=np.ones((2, 4))))
 
 
@@ -89,7 +108,9 @@ def test_connection_into_an_input_node():
     with snn.Network():
         a = snn.Node(np.zeros(3), label="source")
         b = snn.Node(np.zeros(3), label="image")
-        with pytest.raises(ValueError, match="'image'.*is an input node.*cannot receive connections"):
+        with pytest.raises(
+            ValueError, match="'image'.*is an input node.*cannot receive connections"
+        ):
             snn.Connection(a, b)
 
 
@@ -113,7 +134,9 @@ def test_run_inputs_are_checked():
     sim = snn.Simulator(net)
     with pytest.raises(ValueError, match="n_steps must be a whole number >= 1, got 0"):
         sim.run_steps(0)
-    with pytest.raises(ValueError, match=r"inputs for <Node 'image'.*shape \(2, 5\).*expected \(batch, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"inputs for <Node 'image'.*shape \(2, 5\).*expected \(batch, 4\)"
+    ):
         sim.run_steps(3, inputs={inp: np.zeros((2, 5))})
     with pytest.raises(ValueError, match=r"\(batch, 3, 4\) for these 3 steps"):
         sim.run_steps(3, inputs={inp: np.zeros((2, 4, 4))})
@@ -145,9 +168,12 @@ def test_wrong_types():
         with pytest.raises(TypeError, match="synapse must be None, a time constant"):
             snn.Probe(inp, synapse="slow")
         for bad in (-0.1, np.inf, np.nan):
-            with pytest.raises(ValueError, match=f"Probe.*: a synapse time constant must be a "
-                                                 f"finite number >= 0 seconds, got {bad}.*None "
-                                                 "delivers the value in the same step"):
+            with pytest.raises(
+                ValueError,
+                match=f"Probe.*: a synapse time constant must be a "
+                f"finite number >= 0 seconds, got {bad}.*None "
+                "delivers the value in the same step",
+            ):
                 snn.Probe(inp, synapse=bad)
             with pytest.raises(ValueError, match="a synapse time constant must be a finite"):
                 snn.Connection(inp, snn.Node(size_in=2), synapse=bad)

@@ -1,6 +1,6 @@
 """The exercises: their grading helpers, their structure, and that they run.
 
-- `snnlib.grading`, the helpers test cells use: a wrong answer gets a message that
+- `snnlib.course.grading`, the helpers test cells use: a wrong answer gets a message that
   says what was expected, what came back, and a hint; nothing reaches stderr.
 - Every problem set in ``solutions/`` is an nbgrader source notebook with 4-8
   autograded parts with hidden tests, one or two written answers, and says its
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from snnlib import grading
-from snnlib.grading import (
+from snnlib.course import grading
+from snnlib.course.grading import (
     PartialCredit,
     call,
     check_answered,
@@ -50,8 +50,9 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBLEM_SETS = sorted(p.name for p in (ROOT / "solutions").iterdir()
-                      if (p / f"{p.name}.ipynb").is_file())
+PROBLEM_SETS = sorted(
+    p.name for p in (ROOT / "solutions").iterdir() if (p / f"{p.name}.ipynb").is_file()
+)
 LECTURES = {
     "ps1_convolution": "02_convolution",
     "ps2_lif": "03_lif_neurons",
@@ -86,8 +87,9 @@ def test_checks_return_none_when_they_pass():
 
 
 def test_check_array_says_where_what_and_gives_the_hint():
-    message = failure(check_array, "lif_rate(J)", np.array([1.0, 2.0, 9.0]), [1.0, 2.0, 3.0],
-                      hint="use log1p")
+    message = failure(
+        check_array, "lif_rate(J)", np.array([1.0, 2.0, 9.0]), [1.0, 2.0, 3.0], hint="use log1p"
+    )
     assert "lif_rate(J) has 1 wrong value(s) out of 3" in message
     assert "index 2: got 9.0, expected 3.0" in message
     assert message.endswith("Hint: use log1p")
@@ -98,40 +100,56 @@ def test_check_array_explains_shapes_and_types_without_a_numpy_traceback():
     assert "transposed" in failure(check_array, "M", np.zeros((3, 2)), np.zeros((2, 3)))
     assert "right number of values" in failure(check_array, "y", np.zeros(6), np.zeros((2, 3)))
     assert "an axis of length 1 missing or extra" in failure(
-        check_array, "y", np.zeros((3, 3)), np.zeros((3, 3, 1)))
+        check_array, "y", np.zeros((3, 3)), np.zeros((3, 3, 1))
+    )
     assert "has 1 axes where 2" in failure(check_array, "y", np.zeros(5), np.zeros((2, 3)))
     assert "cannot be read as an array of numbers" in failure(
-        check_array, "y", [[1, 2], [3]], np.zeros(2))
+        check_array, "y", [[1, 2], [3]], np.zeros(2)
+    )
     assert "a str" in failure(check_array, "y", "1, 2", np.zeros(2))
 
 
 def test_a_wrong_shape_gets_a_shape_hint_not_the_tasks_hint():
     value_hint = "use K[a, b], not K[kh - 1 - a, kw - 1 - b]"
     shape_hint = "the output has one channel per filter"
-    message = failure(check_array, "correlate2d(x, kernel)", np.zeros((3, 3)),
-                      np.zeros((3, 3, 1)), hint=value_hint, shape_hint=shape_hint)
+    message = failure(
+        check_array,
+        "correlate2d(x, kernel)",
+        np.zeros((3, 3)),
+        np.zeros((3, 3, 1)),
+        hint=value_hint,
+        shape_hint=shape_hint,
+    )
     assert "has shape (3, 3), expected (3, 3, 1)" in message
     assert message.endswith(f"Hint: {shape_hint}") and value_hint not in message
     assert "Hint" not in failure(check_array, "y", np.zeros(5), np.zeros(4), hint=value_hint)
     assert value_hint not in failure(check_array, "y", "text", np.zeros(4), hint=value_hint)
     # a wrong value gets the task's hint, and only it
-    message = failure(check_array, "correlate2d(x, kernel)", np.full((3, 3, 1), 5.0),
-                      np.full((3, 3, 1), -5.0), hint=value_hint, shape_hint=shape_hint)
+    message = failure(
+        check_array,
+        "correlate2d(x, kernel)",
+        np.full((3, 3, 1), 5.0),
+        np.full((3, 3, 1), -5.0),
+        hint=value_hint,
+        shape_hint=shape_hint,
+    )
     assert message.endswith(f"Hint: {value_hint}") and shape_hint not in message
     # the same for single numbers and exact values: a wrong kind is not a wrong value
     assert value_hint not in failure(check_scalar, "t", np.array([0.5, 0.5]), 0.5, hint=value_hint)
     assert value_hint not in failure(check_scalar, "t", "0.5", 0.5, hint=value_hint)
     assert value_hint in failure(check_scalar, "t", 0.6, 0.5, hint=value_hint)
-    assert value_hint not in failure(check_equal, "shape", (26.0, 26, 32), (26, 26, 32),
-                                     hint=value_hint)
+    assert value_hint not in failure(
+        check_equal, "shape", (26.0, 26, 32), (26, 26, 32), hint=value_hint
+    )
     message = failure(check_equal, "shape", (26, 26), (26, 26, 32), hint=value_hint)
     assert "2 value(s), expected 3" in message and value_hint not in message
     assert value_hint in failure(check_equal, "shape", (27, 27, 32), (26, 26, 32), hint=value_hint)
 
 
 def test_whole_numbers_and_labels_show_as_integers():
-    message = failure(check_array, "predict_labels(outputs)", np.array([3, 1, 4]),
-                      np.array([3, 1, 7]))
+    message = failure(
+        check_array, "predict_labels(outputs)", np.array([3, 1, 4]), np.array([3, 1, 7])
+    )
     assert "index 2: got 4, expected 7." in message
     assert "[3, 1, 4]" in message and "[3, 1, 7]" in message and "4.0" not in message
     message = failure(check_array, "spiked", np.array([True, False]), np.array([True, True]))
@@ -177,7 +195,8 @@ def test_check_equal_wants_whole_numbers_for_shapes():
     assert "True or False" in failure(check_equal, "answer", 1, True)
     assert "expected the tuple" in failure(check_equal, "shape", 169, (13, 13))
     assert "is (12, 12, 64), expected (5, 5, 128)" in failure(
-        check_equal, "shape", (12, 12, 64), (5, 5, 128))
+        check_equal, "shape", (12, 12, 64), (5, 5, 128)
+    )
     check_equal("shape", np.array([5, 5, 128]), (5, 5, 128))
     check_equal("count", np.int64(29), 29)
 
@@ -215,7 +234,7 @@ def test_call_passes_not_implemented_on_and_names_the_function():
 
 def test_call_keeps_stderr_clean(capfd):
     def noisy(x):
-        warnings.warn("something odd")
+        warnings.warn("something odd", stacklevel=2)
         print("to stderr", file=sys.stderr)
         return np.array([1.0, 0.0]) / 0.0
 
@@ -329,7 +348,7 @@ def test_partial_credit_for_a_part_not_answered(capfd):
 def test_partial_credit_silences_warnings_and_lets_interrupts_through(capfd):
     credit = PartialCredit(points=1)
     with credit.check("warns"):
-        warnings.warn("noise")
+        warnings.warn("noise", stacklevel=2)
         np.array(1.0) / 0.0
         print("stray", file=sys.stderr)
     assert credit.score() == 1.0
@@ -343,16 +362,19 @@ def test_partial_credit_silences_warnings_and_lets_interrupts_through(capfd):
 def test_partial_credit_shows_what_failed_when_nbgrader_validates(capfd, monkeypatch):
     """nbgrader validate (and the Validate button) shows a partial-credit cell's
     standard error and nothing else it printed; nbgrader sets NBGRADER_EXECUTION."""
-    long_hint = ("output position (i, j) starts at input row i * stride and column "
-                 "j * stride, so the kernel's top left corner is at (i * stride, j * stride)")
+    long_hint = (
+        "output position (i, j) starts at input row i * stride and column "
+        "j * stride, so the kernel's top left corner is at (i * stride, j * stride)"
+    )
 
     def run_checks():
         credit = PartialCredit(points=3)
         with credit.check("one channel"):
             pass
         with credit.check("stride 2"):
-            check_equal("correlate2d(x, kernel, strides=2).shape", (5, 6, 3), (3, 3, 3),
-                        hint=long_hint)
+            check_equal(
+                "correlate2d(x, kernel, strides=2).shape", (5, 6, 3), (3, 3, 3), hint=long_hint
+            )
         with credit.check("not answered"):
             raise NotImplementedError()
         return credit.score()
@@ -399,8 +421,9 @@ def read(path):
 
 
 def nbgrader_cells(notebook):
-    return [(cell, cell.metadata["nbgrader"]) for cell in notebook.cells
-            if "nbgrader" in cell.metadata]
+    return [
+        (cell, cell.metadata["nbgrader"]) for cell in notebook.cells if "nbgrader" in cell.metadata
+    ]
 
 
 def test_there_are_four_problem_sets():
@@ -415,23 +438,28 @@ def test_problem_set_structure(ps):
     ids = [meta["grade_id"] for _, meta in cells]
     assert len(ids) == len(set(ids)), f"{ps}: grade_ids must be unique"
 
-    tests = [(cell, meta) for cell, meta in cells
-             if meta["grade"] and not meta["solution"]]
+    tests = [(cell, meta) for cell, meta in cells if meta["grade"] and not meta["solution"]]
     written = [(cell, meta) for cell, meta in cells if meta["grade"] and meta["solution"]]
     answers = [(cell, meta) for cell, meta in cells if meta["solution"] and not meta["grade"]]
     assert 4 <= len(tests) <= 8, f"{ps}: {len(tests)} autograded parts"
     assert 1 <= len(written) <= 2, f"{ps}: {len(written)} written answers"
     for cell, meta in tests:
         assert cell.cell_type == "code" and meta["locked"] and meta["points"] > 0
-        assert "### BEGIN HIDDEN TESTS" in cell.source, f"{ps}: {meta['grade_id']} has no hidden tests"
-        assert cell.source.count("### BEGIN HIDDEN TESTS") == cell.source.count("### END HIDDEN TESTS")
+        assert "### BEGIN HIDDEN TESTS" in cell.source, (
+            f"{ps}: {meta['grade_id']} has no hidden tests"
+        )
+        assert cell.source.count("### BEGIN HIDDEN TESTS") == cell.source.count(
+            "### END HIDDEN TESTS"
+        )
         # random cases, seeded: the same on every run
-        hidden = "".join(re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS",
-                                    cell.source, flags=re.S))
+        hidden = "".join(
+            re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, flags=re.S)
+        )
         assert "default_rng(" in hidden or "expected" in hidden, meta["grade_id"]
         assert "import " in cell.source.split("### BEGIN HIDDEN TESTS")[0], (
             f"{ps}: {meta['grade_id']} must import what it uses (hidden tests run in the "
-            "student's namespace)")
+            "student's namespace)"
+        )
         assert "sys.stderr" not in cell.source and "tqdm" not in cell.source
     for cell, meta in written:
         assert cell.cell_type == "markdown" and meta["points"] > 0 and not meta["locked"]
@@ -446,7 +474,9 @@ def test_problem_set_structure(ps):
     auto = sum(meta["points"] for _, meta in tests)
     by_hand = sum(meta["points"] for _, meta in written)
     assert f"Points: {auto:g} autograded" in intro, f"{ps}: {auto:g} autograded points"
-    assert f"{by_hand:g} for a written answer" in intro or f"{by_hand:g} for written answers" in intro
+    assert (
+        f"{by_hand:g} for a written answer" in intro or f"{by_hand:g} for written answers" in intro
+    )
 
 
 # --- running the notebooks ---------------------------------------------------------
@@ -464,18 +494,26 @@ def kernel_env():
 def execute(path):
     notebook = read(path)
     client = nbclient.NotebookClient(
-        notebook, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}})
+        notebook,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     client.execute(env=kernel_env())
     return notebook
 
 
 def outputs_of(cell):
     errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-    stderr = [o.text for o in cell.get("outputs", [])
-              if o.output_type == "stream" and o.name == "stderr"]
-    results = [o.data.get("text/plain") for o in cell.get("outputs", [])
-               if o.output_type == "execute_result"]
+    stderr = [
+        o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"
+    ]
+    results = [
+        o.data.get("text/plain")
+        for o in cell.get("outputs", [])
+        if o.output_type == "execute_result"
+    ]
     return errors, stderr, results
 
 
@@ -499,8 +537,12 @@ class NotebookKernel:
     def __init__(self, path):
         self.notebook = read(path)
         self.client = nbclient.NotebookClient(
-            self.notebook, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}})
+            self.notebook,
+            kernel_name="python3",
+            timeout=CELL_TIMEOUT,
+            allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         self._kernel = self.client.setup_kernel(env=kernel_env())
         self._kernel.__enter__()
         try:
@@ -515,8 +557,11 @@ class NotebookKernel:
         self._kernel.__exit__(None, None, None)
 
     def cell(self, grade_id):
-        return next(cell for cell in self.notebook.cells
-                    if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        return next(
+            cell
+            for cell in self.notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+        )
 
     def run(self, source, nbgrader=None):
         """Run ``source`` as a new cell (with this nbgrader metadata); returns the cell."""
@@ -575,8 +620,11 @@ def solution_kernel():
 def visible_tests(ps):
     """``grade_id -> source`` of the test cells students see (hidden tests removed)."""
     notebook = read(ROOT / "exercises" / ps / f"{ps}.ipynb")
-    return {meta["grade_id"]: cell.source for cell, meta in nbgrader_cells(notebook)
-            if meta["grade"] and not meta["solution"]}
+    return {
+        meta["grade_id"]: cell.source
+        for cell, meta in nbgrader_cells(notebook)
+        if meta["grade"] and not meta["solution"]
+    }
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -596,7 +644,8 @@ def test_solutions_earn_every_point(ps, solution_kernel):
     for grade_id, source in visible_tests(ps).items():
         points, printed = kernel.grade(grade_id, source)
         assert points == kernel.cell(grade_id).metadata["nbgrader"]["points"], (
-            f"{ps} {grade_id} (visible tests): {points}\n{printed}")
+            f"{ps} {grade_id} (visible tests): {points}\n{printed}"
+        )
 
 
 @dataclasses.dataclass
@@ -610,125 +659,290 @@ class Answer:
     edits: list
     test: str
     visible: float = None  # points with the visible tests (None: all of them)
-    graded: float = None   # points with the hidden tests too (None: all of them)
-    says: tuple = ()       # what the test's output must say
+    graded: float = None  # points with the hidden tests too (None: all of them)
+    says: tuple = ()  # what the test's output must say
     never_says: tuple = ()  # ... and must not
 
 
 # Mistakes a learner makes, and the points each keeps. Each loses points, in the
 # visible tests where a student should learn from them, and when graded.
 MISTAKES = [
-    Answer("matrix_nonzeros without the channels (visible: a case with C > 1)",
-           "ps1_convolution", "conv_counts",
-           [("n_out * n_in, n_out * k * k * C", "n_out * n_in, n_out * k * k")],
-           "test_conv_counts", visible=1.5, graded=1.5,
-           says=(("matrix_nonzeros of conv_counts((6, 5, 3), filters=4, kernel_size=2) is 320, "
-                  "expected 960"),
-                 "Hint: each output value sees a kh x kw x C patch")),
-    Answer("an output without its channel axis: a shape hint, not the flipped-kernel hint",
-           "ps1_convolution", "correlate2d", [("    return y\n", "    return y.squeeze()\n")],
-           "test_correlate2d", visible=2.0, graded=0.0,  # the hidden tests have one filter too
-           says=("has shape (3, 3), expected (3, 3, 1)", "an axis of length 1 missing",
-                 "one channel per filter"),
-           never_says=("not K[kh - 1 - a",)),
-    Answer("lif_step changes its input voltage in place",
-           "ps2_lif", "lif_step",
-           [("voltage = np.array(voltage, dtype=float)", "voltage = np.asarray(voltage, dtype=float)"),
-            ("voltage = voltage + (J - voltage)", "voltage += (J - voltage)")],
-           "test_lif_step", visible=0.0, graded=0.0,
-           says=("lif_step(...) changed its argument `voltage` in place", "work on a copy")),
-    Answer("lif_rate's formula everywhere: NaN below J = 1",
-           "ps2_lif", "lif_rate",
-           [(("    rate = np.zeros_like(J)\n    firing = J > 1\n    rate[firing] = 1 / "
-              "(tau_ref + tau_rc * np.log1p(1 / (J[firing] - 1)))\n"),
-             "    rate = 1 / (tau_ref + tau_rc * np.log1p(1 / (J - 1)))\n")],
-           "test_lif_rate", visible=1.0, graded=1.0,
-           says=("got nan, expected 0.0", "1 is NaN"), never_says=("Largest difference: 0",)),
-    Answer("lowpass_step updates y in place",
-           "ps3_synapses", "lowpass_step",
-           [("return a * np.asarray(y, dtype=float) + (1 - a) * np.asarray(u, dtype=float)",
-             ("y = np.asarray(y, dtype=float)\n    y *= a\n"
-              "    y += (1 - a) * np.asarray(u, dtype=float)\n    return y"))],
-           "test_lowpass_step", visible=0.0, graded=0.0,
-           says=("lowpass_step(...) changed its argument `y` in place",)),
-    Answer("Nengo's synapse=0 read as no synapse",
-           "ps3_synapses", "none_and_zero",
-           [("    return snn.Lowpass(synapse)", "    return None if synapse == 0 else snn.Lowpass(synapse)")],
-           "test_none_and_zero", visible=1.0, graded=1.0,
-           says=("0 is a filter that does not smooth but delays by one step",)),
-    Answer("spike counts truncated instead of rounded",
-           "ps3_synapses", "tutorial_probes",
-           [("np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
-             "(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)")],
-           "test_tutorial_probes", visible=2.0, graded=2.0,
-           says=("spike_counts(record, amplitude=0.0013) has", "round before converting to int")),
-    Answer("the synapse argument ignored: the Network's default synapse (0.005)",
-           "ps4_spiking_cnn", "build_network",
-           [("snn.Network(seed=0, default_synapse=synapse)", "snn.Network(seed=0)")],
-           "test_build_network", visible=2.0, graded=2.0,
-           says=("[FAIL] the synapse argument sets every connection's synapse",)),
-    Answer("the synapse argument ignored: None on every connection",
-           "ps4_spiking_cnn", "build_network",
-           [("default_synapse=synapse", "default_synapse=None")],
-           "test_build_network", visible=3.0, graded=3.0,
-           says=("[FAIL] the synapse argument sets every connection's synapse",)),
-    Answer("the synapse only on the Conv2D connections, not on those into the neurons",
-           "ps4_spiking_cnn", "build_network",
-           [("default_synapse=synapse", "default_synapse=None"),
-            ("snn.Layer(conv)(x, shape_in=shape_in)",
-             "snn.Layer(conv)(x, shape_in=shape_in, synapse=synapse)")],
-           "test_build_network", visible=3.0, graded=3.0,
-           says=("[FAIL] the synapse argument sets every connection's synapse",)),
-    Answer("predicted labels read at the first step, not the last: labels shown as ints",
-           "ps4_spiking_cnn", "classify",
-           [("np.asarray(outputs)[:, -1].argmax(axis=1)", "np.asarray(outputs)[:, 0].argmax(axis=1)")],
-           "test_classify", visible=1.0, graded=1.0,
-           says=("[FAIL] predict_labels reads the last step",)),
-    Answer("spike counts truncated instead of rounded",
-           "ps4_spiking_cnn", "spike_statistics",
-           [("counts = np.rint(record.sum(axis=1) * dt / amplitude)",
-             "counts = (record.sum(axis=1) * dt / amplitude).astype(int)")],
-           "test_spike_statistics", visible=1.0, graded=1.0,
-           says=("amplitude=0.0023)['spikes_per_digit'] has",)),
+    Answer(
+        "matrix_nonzeros without the channels (visible: a case with C > 1)",
+        "ps1_convolution",
+        "conv_counts",
+        [("n_out * n_in, n_out * k * k * C", "n_out * n_in, n_out * k * k")],
+        "test_conv_counts",
+        visible=1.5,
+        graded=1.5,
+        says=(
+            (
+                "matrix_nonzeros of conv_counts((6, 5, 3), filters=4, kernel_size=2) is 320, "
+                "expected 960"
+            ),
+            "Hint: each output value sees a kh x kw x C patch",
+        ),
+    ),
+    Answer(
+        "an output without its channel axis: a shape hint, not the flipped-kernel hint",
+        "ps1_convolution",
+        "correlate2d",
+        [("    return y\n", "    return y.squeeze()\n")],
+        "test_correlate2d",
+        visible=2.0,
+        graded=0.0,  # the hidden tests have one filter too
+        says=(
+            "has shape (3, 3), expected (3, 3, 1)",
+            "an axis of length 1 missing",
+            "one channel per filter",
+        ),
+        never_says=("not K[kh - 1 - a",),
+    ),
+    Answer(
+        "lif_step changes its input voltage in place",
+        "ps2_lif",
+        "lif_step",
+        [
+            (
+                "voltage = np.array(voltage, dtype=float)",
+                "voltage = np.asarray(voltage, dtype=float)",
+            ),
+            ("voltage = voltage + (J - voltage)", "voltage += (J - voltage)"),
+        ],
+        "test_lif_step",
+        visible=0.0,
+        graded=0.0,
+        says=("lif_step(...) changed its argument `voltage` in place", "work on a copy"),
+    ),
+    Answer(
+        "lif_rate's formula everywhere: NaN below J = 1",
+        "ps2_lif",
+        "lif_rate",
+        [
+            (
+                (
+                    "    rate = np.zeros_like(J)\n    firing = J > 1\n    rate[firing] = 1 / "
+                    "(tau_ref + tau_rc * np.log1p(1 / (J[firing] - 1)))\n"
+                ),
+                "    rate = 1 / (tau_ref + tau_rc * np.log1p(1 / (J - 1)))\n",
+            )
+        ],
+        "test_lif_rate",
+        visible=1.0,
+        graded=1.0,
+        says=("got nan, expected 0.0", "1 is NaN"),
+        never_says=("Largest difference: 0",),
+    ),
+    Answer(
+        "lowpass_step updates y in place",
+        "ps3_synapses",
+        "lowpass_step",
+        [
+            (
+                "return a * np.asarray(y, dtype=float) + (1 - a) * np.asarray(u, dtype=float)",
+                (
+                    "y = np.asarray(y, dtype=float)\n    y *= a\n"
+                    "    y += (1 - a) * np.asarray(u, dtype=float)\n    return y"
+                ),
+            )
+        ],
+        "test_lowpass_step",
+        visible=0.0,
+        graded=0.0,
+        says=("lowpass_step(...) changed its argument `y` in place",),
+    ),
+    Answer(
+        "Nengo's synapse=0 read as no synapse",
+        "ps3_synapses",
+        "none_and_zero",
+        [
+            (
+                "    return snn.Lowpass(synapse)",
+                "    return None if synapse == 0 else snn.Lowpass(synapse)",
+            )
+        ],
+        "test_none_and_zero",
+        visible=1.0,
+        graded=1.0,
+        says=("0 is a filter that does not smooth but delays by one step",),
+    ),
+    Answer(
+        "spike counts truncated instead of rounded",
+        "ps3_synapses",
+        "tutorial_probes",
+        [
+            (
+                "np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
+                "(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
+            )
+        ],
+        "test_tutorial_probes",
+        visible=2.0,
+        graded=2.0,
+        says=("spike_counts(record, amplitude=0.0013) has", "round before converting to int"),
+    ),
+    Answer(
+        "the synapse argument ignored: the Network's default synapse (0.005)",
+        "ps4_spiking_cnn",
+        "build_network",
+        [("snn.Network(seed=0, default_synapse=synapse)", "snn.Network(seed=0)")],
+        "test_build_network",
+        visible=2.0,
+        graded=2.0,
+        says=("[FAIL] the synapse argument sets every connection's synapse",),
+    ),
+    Answer(
+        "the synapse argument ignored: None on every connection",
+        "ps4_spiking_cnn",
+        "build_network",
+        [("default_synapse=synapse", "default_synapse=None")],
+        "test_build_network",
+        visible=3.0,
+        graded=3.0,
+        says=("[FAIL] the synapse argument sets every connection's synapse",),
+    ),
+    Answer(
+        "the synapse only on the Conv2D connections, not on those into the neurons",
+        "ps4_spiking_cnn",
+        "build_network",
+        [
+            ("default_synapse=synapse", "default_synapse=None"),
+            (
+                "snn.Layer(conv)(x, shape_in=shape_in)",
+                "snn.Layer(conv)(x, shape_in=shape_in, synapse=synapse)",
+            ),
+        ],
+        "test_build_network",
+        visible=3.0,
+        graded=3.0,
+        says=("[FAIL] the synapse argument sets every connection's synapse",),
+    ),
+    Answer(
+        "predicted labels read at the first step, not the last: labels shown as ints",
+        "ps4_spiking_cnn",
+        "classify",
+        [("np.asarray(outputs)[:, -1].argmax(axis=1)", "np.asarray(outputs)[:, 0].argmax(axis=1)")],
+        "test_classify",
+        visible=1.0,
+        graded=1.0,
+        says=("[FAIL] predict_labels reads the last step",),
+    ),
+    Answer(
+        "spike counts truncated instead of rounded",
+        "ps4_spiking_cnn",
+        "spike_statistics",
+        [
+            (
+                "counts = np.rint(record.sum(axis=1) * dt / amplitude)",
+                "counts = (record.sum(axis=1) * dt / amplitude).astype(int)",
+            )
+        ],
+        "test_spike_statistics",
+        visible=1.0,
+        graded=1.0,
+        says=("amplitude=0.0023)['spikes_per_digit'] has",),
+    ),
 ]
 
 # Answers that differ from the solution where the task leaves a choice (or states
 # that either is right): they keep every point.
 OTHER_RIGHT_ANSWERS = [
-    Answer("a refractory time clipped at 0 (the same neuron as Nengo's negative one)",
-           "ps2_lif", "lif_step",
-           [("refractory_time = np.array(refractory_time, dtype=float) - dt",
-             "refractory_time = np.maximum(np.array(refractory_time, dtype=float) - dt, 0)")],
-           "test_lif_step"),
-    Answer("numpy's True and False", "ps2_lif", "amplitude_effects",
-           [('"the membrane voltage": False,', '"the membrane voltage": np.False_,'),
-            ('"the height of a spike in the output": True,',
-             '"the height of a spike in the output": np.True_,')],
-           "test_amplitude_effects"),
-    Answer("gain and bias as an array of two", "ps2_lif", "gain_bias",
-           [("    return gain, bias\n", "    return np.array([gain, bias])\n")], "test_gain_bias"),
-    Answer("Nengo's 0 as snn.LinearFilter([1], [1])", "ps3_synapses", "none_and_zero",
-           [("    return snn.Lowpass(synapse)",
-             "    return snn.LinearFilter([1], [1]) if synapse == 0 else snn.Lowpass(synapse)")],
-           "test_none_and_zero"),
-    Answer("Nengo's synapse as it is: snnlib takes None, 0 and numbers as Nengo does",
-           "ps3_synapses", "none_and_zero",
-           [("    if synapse is None:\n        return None\n    return snn.Lowpass(synapse)",
-             "    return synapse")],
-           "test_none_and_zero"),
-    Answer("spikes counted as the values > 0", "ps3_synapses", "tutorial_probes",
-           [("np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
-             "(np.asarray(record) > 0).sum(axis=1)")],
-           "test_tutorial_probes"),
-    Answer("the probe's lowpass written as a LinearFilter", "ps4_spiking_cnn", "build_network",
-           [("snn.Probe(out, synapse=0.1)", "snn.Probe(out, synapse=snn.LinearFilter([1], [0.1, 1]))")],
-           "test_build_network"),
-    Answer("labels as floats, accuracy as a list", "ps4_spiking_cnn", "classify",
-           [("np.asarray(outputs)[:, -1].argmax(axis=1)",
-             "np.asarray(outputs)[:, -1].argmax(axis=1).astype(float)"),
-            ("== np.asarray(labels)[:, None]).mean(axis=0)",
-             "== np.asarray(labels)[:, None]).mean(axis=0).tolist()")],
-           "test_classify"),
+    Answer(
+        "a refractory time clipped at 0 (the same neuron as Nengo's negative one)",
+        "ps2_lif",
+        "lif_step",
+        [
+            (
+                "refractory_time = np.array(refractory_time, dtype=float) - dt",
+                "refractory_time = np.maximum(np.array(refractory_time, dtype=float) - dt, 0)",
+            )
+        ],
+        "test_lif_step",
+    ),
+    Answer(
+        "numpy's True and False",
+        "ps2_lif",
+        "amplitude_effects",
+        [
+            ('"the membrane voltage": False,', '"the membrane voltage": np.False_,'),
+            (
+                '"the height of a spike in the output": True,',
+                '"the height of a spike in the output": np.True_,',
+            ),
+        ],
+        "test_amplitude_effects",
+    ),
+    Answer(
+        "gain and bias as an array of two",
+        "ps2_lif",
+        "gain_bias",
+        [("    return gain, bias\n", "    return np.array([gain, bias])\n")],
+        "test_gain_bias",
+    ),
+    Answer(
+        "Nengo's 0 as snn.LinearFilter([1], [1])",
+        "ps3_synapses",
+        "none_and_zero",
+        [
+            (
+                "    return snn.Lowpass(synapse)",
+                "    return snn.LinearFilter([1], [1]) if synapse == 0 else snn.Lowpass(synapse)",
+            )
+        ],
+        "test_none_and_zero",
+    ),
+    Answer(
+        "Nengo's synapse as it is: snnlib takes None, 0 and numbers as Nengo does",
+        "ps3_synapses",
+        "none_and_zero",
+        [
+            (
+                "    if synapse is None:\n        return None\n    return snn.Lowpass(synapse)",
+                "    return synapse",
+            )
+        ],
+        "test_none_and_zero",
+    ),
+    Answer(
+        "spikes counted as the values > 0",
+        "ps3_synapses",
+        "tutorial_probes",
+        [
+            (
+                "np.rint(np.asarray(record).sum(axis=1) * dt / amplitude).astype(int)",
+                "(np.asarray(record) > 0).sum(axis=1)",
+            )
+        ],
+        "test_tutorial_probes",
+    ),
+    Answer(
+        "the probe's lowpass written as a LinearFilter",
+        "ps4_spiking_cnn",
+        "build_network",
+        [
+            (
+                "snn.Probe(out, synapse=0.1)",
+                "snn.Probe(out, synapse=snn.LinearFilter([1], [0.1, 1]))",
+            )
+        ],
+        "test_build_network",
+    ),
+    Answer(
+        "labels as floats, accuracy as a list",
+        "ps4_spiking_cnn",
+        "classify",
+        [
+            (
+                "np.asarray(outputs)[:, -1].argmax(axis=1)",
+                "np.asarray(outputs)[:, -1].argmax(axis=1).astype(float)",
+            ),
+            (
+                "== np.asarray(labels)[:, None]).mean(axis=0)",
+                "== np.asarray(labels)[:, None]).mean(axis=0).tolist()",
+            ),
+        ],
+        "test_classify",
+    ),
 ]
 
 
@@ -738,8 +952,10 @@ def grade_answer(solution_kernel, case):
     with kernel.answer(case.answer, case.edits):
         visible = kernel.grade(case.test, visible_tests(case.ps)[case.test])
         graded = kernel.grade(case.test)
-    for (got, printed), expected, how in ((visible, case.visible, "visible tests"),
-                                          (graded, case.graded, "graded")):
+    for (got, printed), expected, how in (
+        (visible, case.visible, "visible tests"),
+        (graded, case.graded, "graded"),
+    ):
         expected = points if expected is None else expected
         where = f"{case.ps} {case.test}, {how}, with {case.why}"
         assert got == expected, f"{where}: {got} points, expected {expected}\n{printed}"
@@ -765,7 +981,9 @@ def test_another_right_answer_keeps_every_point(solution_kernel, case):
 def test_labels_show_as_integers_in_a_test_cell(solution_kernel):
     kernel = solution_kernel("ps4_spiking_cnn")
     with kernel.answer("classify", [("[:, -1].argmax", "[:, 0].argmax")]):
-        _, printed = kernel.grade("test_classify", visible_tests("ps4_spiking_cnn")["test_classify"])
+        _, printed = kernel.grade(
+            "test_classify", visible_tests("ps4_spiking_cnn")["test_classify"]
+        )
     assert re.search(r"got \d, expected \d\.", printed), printed
     assert not re.search(r"got \d\.0", printed), printed
 
@@ -785,9 +1003,14 @@ def test_released_notebooks_raise_only_not_implemented(ps):
             assert error.ename == "NotImplementedError", f"{where}: {error.ename}: {error.evalue}"
         if errors and meta.get("grade"):
             failed_tests.add(meta["grade_id"])
-    tests = {meta["grade_id"] for _, meta in nbgrader_cells(notebook)
-             if meta["grade"] and not meta["solution"]}
-    assert failed_tests == tests, f"{ps}: test cells that pass with no answer: {tests - failed_tests}"
+    tests = {
+        meta["grade_id"]
+        for _, meta in nbgrader_cells(notebook)
+        if meta["grade"] and not meta["solution"]
+    }
+    assert failed_tests == tests, (
+        f"{ps}: test cells that pass with no answer: {tests - failed_tests}"
+    )
 
 
 # --- Validate: what a student sees -------------------------------------------------
@@ -799,8 +1022,11 @@ def student_notebook(ps, edits):
     answers = {}
     for cell, meta in nbgrader_cells(read(ROOT / "solutions" / ps / f"{ps}.ipynb")):
         if meta["solution"]:
-            source = "\n".join(line for line in cell.source.splitlines()
-                               if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+            source = "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+            )
             for old, new in edits.get(meta["grade_id"], []):
                 assert source.count(old) == 1, f"{meta['grade_id']} no longer contains {old!r} once"
                 source = source.replace(old, new)
@@ -817,19 +1043,34 @@ def partly_wrong(tmp_path_factory):
     """Problem set 1 answered, but correlate2d ignores strides: two partial-credit
     test cells fail their stride-2 check (correlate2d's, and conv_matrix's built on it)."""
     path = tmp_path_factory.mktemp("student") / "ps1_convolution.ipynb"
-    nbformat.write(student_notebook("ps1_convolution", {"correlate2d": [(
-        "sh, sw = (strides, strides) if np.isscalar(strides) else strides", "sh, sw = 1, 1")]}),
-        path)
+    nbformat.write(
+        student_notebook(
+            "ps1_convolution",
+            {
+                "correlate2d": [
+                    (
+                        "sh, sw = (strides, strides) if np.isscalar(strides) else strides",
+                        "sh, sw = 1, 1",
+                    )
+                ]
+            },
+        ),
+        path,
+    )
     return path
 
 
 # what Validate must show of the partly wrong notebook's failed checks (and their hints)
 FAILED_CHECKS = [
     "[FAIL] stride 2, as in the tutorial's second and third layers",
-    ("correlate2d(x, kernel, strides=2), x (7, 8, 2), kernel (3, 3, 2, 3) has shape (5, 6, 3), "
-     "expected (3, 3, 3)."),
-    ("Hint: the output has (H - kh) // stride + 1 rows, (W - kw) // stride + 1 columns and one "
-     "channel per filter"),
+    (
+        "correlate2d(x, kernel, strides=2), x (7, 8, 2), kernel (3, 3, 2, 3) has shape (5, 6, 3), "
+        "expected (3, 3, 3)."
+    ),
+    (
+        "Hint: the output has (H - kh) // stride + 1 rows, (W - kw) // stride + 1 columns and one "
+        "channel per filter"
+    ),
     "conv_matrix(kernel (3, 3, 1, 2), (7, 7, 1), strides=2) has shape (50, 49), expected (18, 49).",
     "Hint: M has one row per output value",
 ]
@@ -845,7 +1086,12 @@ def test_nbgrader_validate_shows_each_failed_check_and_its_hint(partly_wrong):
     gradebook_was_there = (ROOT / "gradebook.db").exists()
     result = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), "validate", str(partly_wrong)],
-        cwd=ROOT, env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "VALIDATION FAILED ON 2 CELL(S)" in out, out
@@ -872,9 +1118,16 @@ def test_the_validate_button_shows_them_too(partly_wrong):
         "ValidateAssignmentHandler\n"
         "from nbgrader.validator import Validator\n"
         "config = ValidateAssignmentHandler.load_config(None)\n"
-        "print(json.dumps(Validator(config=config).validate(sys.argv[1])))\n")
-    result = subprocess.run([sys.executable, "-c", script, str(partly_wrong)], cwd=ROOT,
-                            env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+        "print(json.dumps(Validator(config=config).validate(sys.argv[1])))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(partly_wrong)],
+        cwd=ROOT,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     failed = json.loads(result.stdout.splitlines()[-1])["failed"]
     assert len(failed) == 2
@@ -903,18 +1156,27 @@ def test_exercises_are_generated_from_solutions(tmp_path):
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     result = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", "*", "--no-db"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
     def files(root):
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                      if p.is_file() and ".ipynb_checkpoints" not in p.parts)
+        return sorted(
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and ".ipynb_checkpoints" not in p.parts
+        )
 
     committed, generated = ROOT / "exercises", tmp_path / "exercises"
     assert files(generated) == files(committed), "run `make release` and commit exercises/"
     for name in files(generated):
         if name.endswith(".ipynb"):
             assert normalised(generated / name) == normalised(committed / name), (
-                f"exercises/{name} is not what solutions/ gives: run `make release`")
+                f"exercises/{name} is not what solutions/ gives: run `make release`"
+            )
         else:
             assert (generated / name).read_bytes() == (committed / name).read_bytes(), name

@@ -23,8 +23,8 @@ each notebook, plus the one cell that times out.
 import csv
 import importlib.util
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,24 +43,32 @@ AUTOGRADED_POINTS = 12
 PARTIAL = [
     # correlate2d ignores strides: 2 of its 3 checks pass (-1 point), and conv_matrix,
     # built on it as part 3 suggests, fails its stride-2 check too (-1 point)
-    ("correlate2d", "sh, sw = (strides, strides) if np.isscalar(strides) else strides",
-     "sh, sw = 1, 1", 2.0),
+    (
+        "correlate2d",
+        "sh, sw = (strides, strides) if np.isscalar(strides) else strides",
+        "sh, sw = 1, 1",
+        2.0,
+    ),
     # conv_counts forgets the channels in matrix_nonzeros; the visible tests show it
     # (their second case has 3 channels), as do the hidden ones: 3 of 4 checks pass
     # (-0.5 point)
     ("conv_counts", "n_out * n_in, n_out * k * k * C", "n_out * n_in, n_out * k * k", 0.5),
     # flat_index channels first: unflatten passes, flat_index fails (-1 point)
-    ("probe_reading", "return (row * W + col) * C + channel",
-     "return (channel * H + row) * W + col", 1.0),
+    (
+        "probe_reading",
+        "return (row * W + col) * C + channel",
+        "return (channel * H + row) * W + col",
+        1.0,
+    ),
 ]
 
 EXPECTED = {
     "complete": 12.0,
     "untouched": 0.0,
     "partial": AUTOGRADED_POINTS - sum(lost for *_, lost in PARTIAL),  # 8.5
-    "looping": 10.0,      # test_probe_reading (2 points) timed out
-    "editedtest": 9.0,    # test_conv_matrix (3 points) restored and failed
-    "deletedtest": 9.0,   # test_correlate2d (3 points) deleted: needs a manual grade
+    "looping": 10.0,  # test_probe_reading (2 points) timed out
+    "editedtest": 9.0,  # test_conv_matrix (3 points) restored and failed
+    "deletedtest": 9.0,  # test_correlate2d (3 points) deleted: needs a manual grade
 }
 
 
@@ -73,11 +81,17 @@ def nbgrader_env():
 def make(course, *args):
     """Run a Makefile target in ``course``, treating the venv as set up."""
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", *args], cwd=course,
-        env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+        ["make", "--no-print-directory", "-o", ".venv/.installed", *args],
+        cwd=course,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, (
         f"make {' '.join(args)} failed ({result.returncode}):\n"
-        f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+        f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    )
     return result.stdout + result.stderr
 
 
@@ -88,8 +102,11 @@ def solution_sources(ps):
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            lines = [line for line in cell.source.splitlines()
-                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line]
+            lines = [
+                line
+                for line in cell.source.splitlines()
+                if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+            ]
             sources[meta["grade_id"]] = "\n".join(lines)
     return sources
 
@@ -126,20 +143,24 @@ def make_class(released):
 
     looping = dict(solutions)
     looping["probe_reading"] = replace_once(
-        looping["probe_reading"], "return (row * W + col) * C + channel",
-        "while True:  # a bug that never ends\n        pass")
+        looping["probe_reading"],
+        "return (row * W + col) * C + channel",
+        "while True:  # a bug that never ends\n        pass",
+    )
 
     edited = dict(solutions)
-    edited["conv_matrix"] = replace_once(edited["conv_matrix"], "np.stack(columns, axis=1)",
-                                         "np.stack(columns, axis=0)")
+    edited["conv_matrix"] = replace_once(
+        edited["conv_matrix"], "np.stack(columns, axis=1)", "np.stack(columns, axis=0)"
+    )
 
     return {
         "complete": student_notebook(released, solutions),
         "untouched": student_notebook(released, {}),
         "partial": student_notebook(released, partial),
         "looping": student_notebook(released, looping),
-        "editedtest": student_notebook(released, edited,
-                                       edit={"test_conv_matrix": "# my tests pass\n3.0"}),
+        "editedtest": student_notebook(
+            released, edited, edit={"test_conv_matrix": "# my tests pass\n3.0"}
+        ),
         "deletedtest": student_notebook(released, solutions, delete={"test_correlate2d"}),
     }
 
@@ -163,7 +184,8 @@ def graded(tmp_path_factory):
     shutil.copy2(ROOT / "Makefile", course)
     config = (ROOT / "nbgrader_config.py").read_text()
     (course / "nbgrader_config.py").write_text(
-        config + f"\n# the grading test's short timeout\nc.Execute.timeout = {TIMEOUT}\n")
+        config + f"\n# the grading test's short timeout\nc.Execute.timeout = {TIMEOUT}\n"
+    )
     shutil.copytree(ROOT / "solutions" / PS, course / "solutions" / PS)
     shutil.copytree(ROOT / "scripts", course / "scripts")
     shutil.copytree(ROOT / "sandbox", course / "sandbox")  # graded as the Makefile grades
@@ -181,8 +203,7 @@ def graded(tmp_path_factory):
 
 def read_grades(course):
     with open(course / "grades.csv", newline="") as stream:
-        return {row["student_id"]: row for row in csv.DictReader(stream)
-                if row["assignment"] == PS}
+        return {row["student_id"]: row for row in csv.DictReader(stream) if row["assignment"] == PS}
 
 
 def test_zip_collect_reads_canvas_names(graded):
@@ -226,10 +247,14 @@ def test_the_looping_cell_timed_out_and_grading_went_on(graded):
 
 def test_an_edited_test_cell_is_restored(graded):
     course, _ = graded
-    notebook = nbformat.read(course / "autograded" / "editedtest" / PS / f"{PS}.ipynb",
-                             as_version=4)
-    source = next(cell.source for cell in notebook.cells
-                  if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_conv_matrix")
+    notebook = nbformat.read(
+        course / "autograded" / "editedtest" / PS / f"{PS}.ipynb", as_version=4
+    )
+    source = next(
+        cell.source
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_conv_matrix"
+    )
     assert "my tests pass" not in source
     assert "PartialCredit(points=3)" in source
     assert "BEGIN HIDDEN TESTS" in source  # the hidden tests ran too
@@ -241,6 +266,7 @@ def test_manual_grading_is_flagged(graded):
 
     course, _ = graded
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+
         def needs_manual(student):
             submission = gradebook.find_submission_notebook(PS, PS, student)
             return sorted(grade.name for grade in submission.grades if grade.needs_manual_grade)
@@ -268,25 +294,40 @@ def test_the_course_config():
     assert config.CourseDirectory.course_id
     assert isinstance(config.Execute.timeout, int) and config.Execute.timeout >= 30
     ignored = (ROOT / ".gitignore").read_text().split()
-    for made_at_run_time in ("gradebook.db", "submitted/", "autograded/", "feedback/",
-                             "downloaded/", "grades.csv"):
+    for made_at_run_time in (
+        "gradebook.db",
+        "submitted/",
+        "autograded/",
+        "feedback/",
+        "downloaded/",
+        "grades.csv",
+    ):
         assert made_at_run_time in ignored
 
 
-@pytest.mark.parametrize("name, student, file_id", [
-    ("doejane_12345_678901_ps1_convolution.ipynb", "doejane", "ps1_convolution"),
-    ("doejane_LATE_12345_678902_ps1_convolution-1.ipynb", "doejane", "ps1_convolution"),
-    ("o-brienmary_7_8_ps2_lif-12.ipynb", "o-brienmary", "ps2_lif"),
-    ("submissions/li_1_2_ps4_spiking_cnn.ipynb", "li", "ps4_spiking_cnn"),
-])
+@pytest.mark.parametrize(
+    "name, student, file_id",
+    [
+        ("doejane_12345_678901_ps1_convolution.ipynb", "doejane", "ps1_convolution"),
+        ("doejane_LATE_12345_678902_ps1_convolution-1.ipynb", "doejane", "ps1_convolution"),
+        ("o-brienmary_7_8_ps2_lif-12.ipynb", "o-brienmary", "ps2_lif"),
+        ("submissions/li_1_2_ps4_spiking_cnn.ipynb", "li", "ps4_spiking_cnn"),
+    ],
+)
 def test_zip_collect_reads_canvas_file_names(name, student, file_id):
     regex = course_config().FileNameCollectorPlugin.named_regexp
     match = re.match(regex, f"/course/downloaded/ps/extracted/{name}")
     assert match and match.group("student_id") == student and match.group("file_id") == file_id
 
 
-@pytest.mark.parametrize("name", ["ps1_convolution.ipynb", "doejane_ps1_convolution.ipynb",
-                                  "doejane_12345_678901_ps1_convolution.py"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ps1_convolution.ipynb",
+        "doejane_ps1_convolution.ipynb",
+        "doejane_12345_678901_ps1_convolution.py",
+    ],
+)
 def test_zip_collect_skips_other_names(name):
     regex = course_config().FileNameCollectorPlugin.named_regexp
     assert re.match(regex, f"/course/downloaded/ps/extracted/{name}") is None
@@ -294,15 +335,21 @@ def test_zip_collect_skips_other_names(name):
 
 def test_collect_from_a_folder(tmp_path, capsys):
     spec = importlib.util.spec_from_file_location(
-        "nbgrader_collect_folder", ROOT / "scripts" / "nbgrader_collect_folder.py")
+        "nbgrader_collect_folder", ROOT / "scripts" / "nbgrader_collect_folder.py"
+    )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
 
     course, handins = tmp_path / "course", tmp_path / "handins"
     (course / "exercises" / PS).mkdir(parents=True)
     (course / "exercises" / PS / f"{PS}.ipynb").write_text("{}")
-    for path in (f"alice/{PS}.ipynb", f"bob/{PS}/{PS}.ipynb", "carol/notes.txt",
-                 f"dave/{PS}.ipynb", f"dave/copy/{PS}.ipynb"):
+    for path in (
+        f"alice/{PS}.ipynb",
+        f"bob/{PS}/{PS}.ipynb",
+        "carol/notes.txt",
+        f"dave/{PS}.ipynb",
+        f"dave/copy/{PS}.ipynb",
+    ):
         (handins / path).parent.mkdir(parents=True, exist_ok=True)
         (handins / path).write_text(path)
 
@@ -321,23 +368,33 @@ def test_collect_from_a_folder(tmp_path, capsys):
 
 
 def make_dry_run(*args):
-    result = subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed", *args],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-@pytest.mark.parametrize("args, command", [
-    (["release"], 'nbgrader generate_assignment "*" --force'),
-    (["release", f"PS={PS}"], f'nbgrader generate_assignment "{PS}" --force'),
-    (["collect", f"PS={PS}"], f'nbgrader collect "{PS}" --update'),
-    (["collect", f"PS={PS}", "FROM=handins"],
-     f'scripts/nbgrader_collect_folder.py "{PS}" "handins"'),
-    (["zip-collect", f"PS={PS}", "ZIP=class.zip"], f'nbgrader zip_collect "{PS}" --force'),
-    (["autograde", f"PS={PS}"], f'nbgrader autograde "{PS}"'),
-    (["feedback"], 'nbgrader generate_feedback "*"'),
-    (["grades"], 'nbgrader export --to "grades.csv"'),
-])
+@pytest.mark.parametrize(
+    "args, command",
+    [
+        (["release"], 'nbgrader generate_assignment "*" --force'),
+        (["release", f"PS={PS}"], f'nbgrader generate_assignment "{PS}" --force'),
+        (["collect", f"PS={PS}"], f'nbgrader collect "{PS}" --update'),
+        (
+            ["collect", f"PS={PS}", "FROM=handins"],
+            f'scripts/nbgrader_collect_folder.py "{PS}" "handins"',
+        ),
+        (["zip-collect", f"PS={PS}", "ZIP=class.zip"], f'nbgrader zip_collect "{PS}" --force'),
+        (["autograde", f"PS={PS}"], f'nbgrader autograde "{PS}"'),
+        (["feedback"], 'nbgrader generate_feedback "*"'),
+        (["grades"], 'nbgrader export --to "grades.csv"'),
+    ],
+)
 def test_makefile_targets_run_nbgrader_from_the_venv(args, command):
     commands = make_dry_run(*args)
     line = next(line for line in commands.splitlines() if command in line)
@@ -351,7 +408,12 @@ def test_zip_collect_copies_the_download_first():
 
 @pytest.mark.parametrize("target", ["collect", "zip-collect"])
 def test_collecting_needs_one_problem_set(target):
-    result = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", target],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert f"make {target} PS=ps1_convolution" in result.stderr

@@ -1,5 +1,5 @@
-"""Tests of snnlib.mnist (the tutorial network, spiking evaluation, sweeps),
-the shipped weights, snnlib.plots and ``python -m snnlib.demo``."""
+"""Tests of snnlib.course.mnist (the tutorial network, spiking evaluation, sweeps),
+the shipped weights, snnlib.course.plots and ``python -m snnlib.course.demo``."""
 
 import io
 import json
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import snnlib as snn
-from snnlib import mnist, training
-from snnlib.datasets import file_sha256, images_to_inputs, load_mnist
+from snnlib import training
+from snnlib.course import mnist
+from snnlib.course.datasets import file_sha256, images_to_inputs, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,14 +35,26 @@ def params():
 def test_network_is_the_tutorials():
     model = mnist.build_network()
     net = model.network
-    shapes = [model.layers[name].shape for name in
-              ("conv1", "conv1_lif", "conv2", "conv2_lif", "conv3", "conv3_lif", "output")]
-    assert shapes == [(26, 26, 32), (26, 26, 32), (12, 12, 64), (12, 12, 64),
-                      (5, 5, 128), (5, 5, 128), (10,)]
+    shapes = [
+        model.layers[name].shape
+        for name in ("conv1", "conv1_lif", "conv2", "conv2_lif", "conv3", "conv3_lif", "output")
+    ]
+    assert shapes == [
+        (26, 26, 32),
+        (26, 26, 32),
+        (12, 12, 64),
+        (12, 12, 64),
+        (5, 5, 128),
+        (5, 5, 128),
+        (10,),
+    ]
     assert all(conn.synapse is None for conn in net.connections)
     convs = [c.transform for c in net.connections if isinstance(c.transform, snn.Conv2D)]
     assert [(c.filters, c.kernel_size, c.strides) for c in convs] == [
-        (32, (3, 3), (1, 1)), (64, (3, 3), (2, 2)), (128, (3, 3), (2, 2))]
+        (32, (3, 3), (1, 1)),
+        (64, (3, 3), (2, 2)),
+        (128, (3, 3), (2, 2)),
+    ]
     for neurons in net.neurons:
         assert isinstance(neurons.neuron_type, snn.LIF)
         assert neurons.neuron_type.amplitude == 0.01
@@ -55,8 +68,7 @@ def test_network_is_the_tutorials():
 
 
 def test_network_settings():
-    model = mnist.build_network(synapse=0.005, scale=4, probe_synapse=None,
-                                learner_probes=False)
+    model = mnist.build_network(synapse=0.005, scale=4, probe_synapse=None, learner_probes=False)
     assert all(conn.synapse.tau == 0.005 for conn in model.network.connections)
     assert model.probes["output"].synapse is None
     assert set(model.probes) == {"output"}
@@ -66,12 +78,16 @@ def test_network_settings():
 
 
 def test_bad_settings_are_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match=r"build_network: synapse: a synapse time constant "
-                                         r"must be a finite number >= 0 seconds, got -0.01"):
+    with pytest.raises(
+        ValueError,
+        match=r"build_network: synapse: a synapse time constant "
+        r"must be a finite number >= 0 seconds, got -0.01",
+    ):
         mnist.build_network(synapse=-0.01)
     for bad in (np.nan, np.inf):
-        with pytest.raises(ValueError, match=f"probe_synapse: .*finite number >= 0 seconds, "
-                                             f"got {bad}"):
+        with pytest.raises(
+            ValueError, match=f"probe_synapse: .*finite number >= 0 seconds, got {bad}"
+        ):
             mnist.build_network(probe_synapse=bad)
     with pytest.raises(ValueError, match="probe_synapse must be None or a time constant"):
         mnist.build_network(probe_synapse="slow")
@@ -144,8 +160,7 @@ def test_shipped_weights_spiking_accuracy_is_close_to_rate(test_digits, params):
 
 
 @pytest.mark.parametrize("synapse, scale", [(None, 1), (0.005, 1), (None, 5)])
-def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params, synapse,
-                                                              scale):
+def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params, synapse, scale):
     """The run is causal: step k of a long run is a k-step run, with filtered
     connections and scaled rates too (the precomputed curves rely on it)."""
     x, y = test_digits[0][:8], test_digits[1][:8]
@@ -153,8 +168,9 @@ def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params
     long = mnist.run_spiking(model, x, n_steps=40)["output"]
     short = mnist.run_spiking(model, x, n_steps=25)["output"]
     np.testing.assert_array_equal(long[:, :25], short)
-    accuracy = mnist.evaluate_spiking(params, x, y, n_steps=40, read_steps=[25, 40],
-                                      synapse=synapse, scale=scale)
+    accuracy = mnist.evaluate_spiking(
+        params, x, y, n_steps=40, read_steps=[25, 40], synapse=synapse, scale=scale
+    )
     expected = (short[:, -1].argmax(axis=1) == y).mean()
     assert accuracy[0.1][25] == expected
     curves = mnist.curves_over_steps(params, x, y, n_steps=40, synapse=synapse, scale=scale)
@@ -169,17 +185,23 @@ def test_each_of_the_seven_connections_delays_by_a_step(test_digits, params):
     model = mnist.build_network(params, synapse=0, probe_synapse=None, learner_probes=False)
     assert len(model.network.connections) == mnist.N_FILTERED_IN_SERIES == 7
     path = [(c.pre.label, c.post.label) for c in model.network.connections]
-    assert path == [("input", "conv1"), ("conv1", "conv1_lif"), ("conv1_lif", "conv2"),
-                    ("conv2", "conv2_lif"), ("conv2_lif", "conv3"), ("conv3", "conv3_lif"),
-                    ("conv3_lif", "output")]
+    assert path == [
+        ("input", "conv1"),
+        ("conv1", "conv1_lif"),
+        ("conv1_lif", "conv2"),
+        ("conv2", "conv2_lif"),
+        ("conv2_lif", "conv3"),
+        ("conv3", "conv3_lif"),
+        ("conv3_lif", "output"),
+    ]
     bias = params["connection6.bias"]
     out = mnist.run_spiking(model, x, n_steps=12)["output"]
-    assert np.all(out[:, 0] == 0)                 # the last filter starts empty
-    assert np.all(out[:, 1:7] == bias)            # then only the Dense bias, one step late
+    assert np.all(out[:, 0] == 0)  # the last filter starts empty
+    assert np.all(out[:, 1:7] == bias)  # then only the Dense bias, one step late
     none = mnist.build_network(params, synapse=None, probe_synapse=None, learner_probes=False)
     out_none = mnist.run_spiking(none, x, n_steps=12)["output"]
 
-    def first_step_with_the_image(output):        # the first step the output is not the bias
+    def first_step_with_the_image(output):  # the first step the output is not the bias
         return 1 + np.argmax(np.any(output != bias, axis=(0, 2)) & (np.arange(12) > 0))
 
     # the neurons need a step or two to reach threshold either way; here the
@@ -208,16 +230,16 @@ def test_spike_counters_count_every_spike(test_digits, params):
         with model.network:
             full = {name: snn.Probe(model.layers[name], label=name) for name in mnist.LIF_LAYERS}
         counters = mnist.add_spike_counters(model)
-        data = mnist.run_spiking(model, x, n_steps=12,
-                                 probes=[*full.values(), *counters.values()])
+        data = mnist.run_spiking(model, x, n_steps=12, probes=[*full.values(), *counters.values()])
         for name in mnist.LIF_LAYERS:
             expected = (data[name] > 0).sum(axis=2)
             counted = mnist.count_spikes(data[counters[name].label], model.layers[name])
             np.testing.assert_array_equal(counted, expected)
         assert sum(c.sum() for c in data.values()) > 0
     curves = mnist.curves_over_steps(params, x, y, n_steps=12, scale=5)
-    np.testing.assert_array_equal(curves["spikes"]["conv2_lif"],
-                                  (data["conv2_lif"] > 0).sum(axis=2))
+    np.testing.assert_array_equal(
+        curves["spikes"]["conv2_lif"], (data["conv2_lif"] > 0).sum(axis=2)
+    )
     assert curves["n_neurons"] == {"conv1_lif": 21632, "conv2_lif": 9216, "conv3_lif": 3200}
 
 
@@ -234,8 +256,9 @@ def test_probe_synapses_from_one_run_equal_separate_runs(test_digits, params):
     alone = mnist.run_spiking(model, x, n_steps=15)["output"]
     assert together[0.01][15] == (alone[:, -1].argmax(axis=1) == y).mean()
     # a probe's synapse filters the record: the same as filtering the raw output
-    raw = mnist.run_spiking(mnist.build_network(params, probe_synapse=None,
-                                                learner_probes=False), x, n_steps=15)["output"]
+    raw = mnist.run_spiking(
+        mnist.build_network(params, probe_synapse=None, learner_probes=False), x, n_steps=15
+    )["output"]
     filtered = snn.Lowpass(0.01).filt(raw, dt=0.001, axis=1)
     np.testing.assert_allclose(alone[:, 1:], filtered[:, :-1], rtol=1e-4, atol=1e-5)
 
@@ -278,18 +301,21 @@ def test_sweeps_return_their_points(test_digits, params):
         assert 0 <= p["accuracy"] <= 1
 
 
-@pytest.mark.parametrize("sweep, values, message", [
-    (mnist.sweep_n_steps, (10, 0), "n_steps must be a whole number >= 1, got 0"),
-    (mnist.sweep_n_steps, (2.5,), "n_steps must be a whole number >= 1, got 2.5"),
-    (mnist.sweep_n_steps, (), "at least one value"),
-    (mnist.sweep_synapse, (None, -0.005), "must be a finite number >= 0 seconds, got -0.005"),
-    (mnist.sweep_synapse, (np.nan,), "must be a finite number >= 0 seconds, got nan"),
-    (mnist.sweep_synapse, ("fast",), "synapse must be None or a time constant in seconds"),
-    (mnist.sweep_firing_rate_scale, (1, -2), "scale must be a number > 0, got -2"),
-    (mnist.sweep_firing_rate_scale, (np.inf,), "scale must be a number > 0, got inf"),
-    (mnist.sweep_probe_synapse, (0.1, -0.1), "must be a finite number >= 0 seconds, got -0.1"),
-    (mnist.sweep_probe_synapse, (np.inf,), "must be a finite number >= 0 seconds, got inf"),
-])
+@pytest.mark.parametrize(
+    "sweep, values, message",
+    [
+        (mnist.sweep_n_steps, (10, 0), "n_steps must be a whole number >= 1, got 0"),
+        (mnist.sweep_n_steps, (2.5,), "n_steps must be a whole number >= 1, got 2.5"),
+        (mnist.sweep_n_steps, (), "at least one value"),
+        (mnist.sweep_synapse, (None, -0.005), "must be a finite number >= 0 seconds, got -0.005"),
+        (mnist.sweep_synapse, (np.nan,), "must be a finite number >= 0 seconds, got nan"),
+        (mnist.sweep_synapse, ("fast",), "synapse must be None or a time constant in seconds"),
+        (mnist.sweep_firing_rate_scale, (1, -2), "scale must be a number > 0, got -2"),
+        (mnist.sweep_firing_rate_scale, (np.inf,), "scale must be a number > 0, got inf"),
+        (mnist.sweep_probe_synapse, (0.1, -0.1), "must be a finite number >= 0 seconds, got -0.1"),
+        (mnist.sweep_probe_synapse, (np.inf,), "must be a finite number >= 0 seconds, got inf"),
+    ],
+)
 def test_sweep_values_that_are_not_allowed(sweep, values, message, test_digits):
     x, y = test_digits[0][:2], test_digits[1][:2]
     with pytest.raises(ValueError, match=message):
@@ -300,17 +326,19 @@ def test_probe_synapse_zero_records_the_output_one_step_late(test_digits, params
     """As in Nengo: a probe with synapse 0 records what synapse None recorded the
     step before, so its accuracy at step k is None's at step k - 1."""
     x, y = test_digits[0][:6], test_digits[1][:6]
-    acc = mnist.evaluate_spiking(params, x, y, n_steps=12, read_steps=[11, 12],
-                                 probe_synapses=(None, 0))
+    acc = mnist.evaluate_spiking(
+        params, x, y, n_steps=12, read_steps=[11, 12], probe_synapses=(None, 0)
+    )
     assert acc[0.0][12] == acc[None][11]
-    model = mnist.build_network(params, probe_synapse=None, extra_output_synapses=[0],
-                                learner_probes=False)
+    model = mnist.build_network(
+        params, probe_synapse=None, extra_output_synapses=[0], learner_probes=False
+    )
     data = mnist.run_spiking(model, x, n_steps=12, probes=["output", "output_0.0"])
     np.testing.assert_array_equal(data["output_0.0"][:, 1:], data["output"][:, :-1])
     assert np.all(data["output_0.0"][:, 0] == 0)
 
 
-# --- the precomputed curves (snnlib/data/mnist_sweep_curves.json) -------------------
+# --- the precomputed curves (snnlib/course/data/mnist_sweep_curves.json) -------------------
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +353,8 @@ def test_precomputed_curves_say_where_they_come_from(curves):
     text = mnist.SWEEP_CURVES_PATH.read_text()
     assert mnist.SWEEP_CURVES_PATH.stat().st_size < 100_000
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"]["snnlib"]
+        "package-data"
+    ]["snnlib"]
     assert any(fnmatch.fnmatch("data/" + mnist.SWEEP_CURVES_PATH.name, p) for p in package_data)
     assert mnist.SWEEP_CURVES_PATH.name in (mnist.DATA_DIR / "README.md").read_text()
     assert str(ROOT) not in text and "/home/" not in text  # no path of a machine
@@ -335,12 +364,19 @@ def test_precomputed_curves_say_where_they_come_from(curves):
     for key in ("digits", "weights"):  # the files they were computed from, unchanged
         path = ROOT / source[key]["file"]
         assert source[key]["sha256"] == file_sha256(path), f"{path} changed: rerun the script"
-    assert source["weights"]["file"] == "snnlib/data/mnist_tutorial_params.npz"
+    assert source["weights"]["file"] == "snnlib/course/data/mnist_tutorial_params.npz"
     assert source["digits"]["n_digits"] == 1000
-    assert source["settings"] == {"dt": mnist.DT, "n_steps": mnist.CURVE_STEPS, "batch_size": 200,
-                                  "probe_synapse": 0.1, "dtype": "float32", "blas_threads": 1}
-    assert {k: v for k, v in source["rate_regularisation"].items() if k != "how"} \
-        == mnist.RATE_REGULARISATION
+    assert source["settings"] == {
+        "dt": mnist.DT,
+        "n_steps": mnist.CURVE_STEPS,
+        "batch_size": 200,
+        "probe_synapse": 0.1,
+        "dtype": "float32",
+        "blas_threads": 1,
+    }
+    assert {
+        k: v for k, v in source["rate_regularisation"].items() if k != "how"
+    } == mnist.RATE_REGULARISATION
     settings = [{k: run[k] for k in ("synapse", "scale", "weights")} for run in curves["runs"]]
     assert settings == list(mnist.CURVE_SETTINGS)
     for run in curves["runs"]:
@@ -359,13 +395,18 @@ def test_precomputed_curves_are_recomputed_exactly(curves, tmp_path):
     n = curves["runs"][0]["check"]["n_digits"]
     assert n >= 10
     out = tmp_path / "check.json"
-    result = subprocess.run([sys.executable, "scripts/precompute_sweeps.py", "--digits", str(n),
-                             "--output", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "scripts/precompute_sweeps.py", "--digits", str(n), "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0 and result.stderr == "", result.stdout + result.stderr
     again = mnist.load_sweep_curves(out)
-    assert again["provenance"]["command"] == (f"python scripts/precompute_sweeps.py "
-                                              f"--digits {n} --output {out}")
+    assert again["provenance"]["command"] == (
+        f"python scripts/precompute_sweeps.py --digits {n} --output {out}"
+    )
     assert "\r" not in result.stdout  # progress in a log: one line per update
     for run, new in zip(curves["runs"], again["runs"], strict=True):
         setting = {key: run[key] for key in ("synapse", "scale", "weights")}
@@ -378,21 +419,25 @@ def test_precomputed_curves_are_recomputed_exactly(curves, tmp_path):
 def test_precomputed_curves_support_lecture_06(curves):
     """The numbers lecture 06's text quotes, and what it concludes from them.
     Rerun the script and this fails: then read the lecture again."""
+
     def percent(synapse=None, scale=1.0, weights="shipped", raw=False):
         run = mnist.find_run(curves, synapse, scale, weights)
         return np.round(100 * mnist.run_accuracy(run, raw)[0], 1)
 
     def spikes(n_steps, synapse=None, scale=1.0, weights="shipped"):
-        return mnist.run_spikes_per_image(mnist.find_run(curves, synapse, scale, weights),
-                                          n_steps)
+        return mnist.run_spikes_per_image(mnist.find_run(curves, synapse, scale, weights), n_steps)
 
     none = percent()
     assert (none[2], none[4], none[9], none[19], none[29]) == (13.6, 89.7, 98.0, 98.9, 98.3)
     assert (none[29:].min(), none[29:].max()) == (98.1, 98.5)
     tutorial = mnist.find_run(curves)
     assert tutorial["rate_correct"] == 986
-    assert {"from_steps": 20, "to_steps": 30, "right_then_wrong": 6,
-            "wrong_then_right": 0} in tutorial["changes"]
+    assert {
+        "from_steps": 20,
+        "to_steps": 30,
+        "right_then_wrong": 6,
+        "wrong_then_right": 0,
+    } in tutorial["changes"]
     se20, se30 = mnist.standard_error(np.array([0.989, 0.983]), 1000)
     assert 0.5 < (0.989 - 0.983) / np.hypot(se20, se30) < 1.5  # "about one s.e."
     # scaling: faster start, spike counts far from s times, rate network
@@ -401,7 +446,11 @@ def test_precomputed_curves_support_lecture_06(curves):
     after20 = np.array([percent(scale=s)[19:] for s in (1, 2, 5, 10)])
     assert round(np.ptp(after20, axis=0).max(), 1) == 0.7  # "within 0.7 points"
     assert [mnist.find_run(curves, scale=s)["rate_correct"] for s in (1, 2, 5, 10)] == [
-        986, 986, 985, 981]
+        986,
+        986,
+        985,
+        981,
+    ]
     # connection synapses: chance (all called the bias's class) until the signal is through
     first = {s: mnist.first_spike_steps(mnist.find_run(curves, s)) for s in (0.001, 0.005, 0.01)}
     assert first[0.01] == {"conv1_lif": 10, "conv2_lif": 20, "conv3_lif": 28}
@@ -410,17 +459,18 @@ def test_precomputed_curves_support_lecture_06(curves):
     _, (_, y_test) = load_mnist(source="bundled", verbose=False)
     assert (y_test == bias.argmax()).sum() == 100
     for synapse in (0.001, 0.005, 0.01):
-        assert percent(synapse)[9] == 10.0 < percent()[9]   # later than None
+        assert percent(synapse)[9] == 10.0 < percent()[9]  # later than None
     filtered = np.array([percent(s)[39:] for s in (None, 0.001, 0.005, 0.01)])
-    assert 98.0 <= filtered.min() and filtered.max() <= 98.9    # 40 to 100 steps
-    assert list(filtered[:, -1]) == [98.3, 98.4, 98.4, 98.5]     # at 100 steps
-    for synapse in (0.005, 0.01):                                # "3 digits, at most 7"
-        gain = (np.array(mnist.find_run(curves, synapse)["correct"])
-                - np.array(tutorial["correct"]))[39:]
+    assert 98.0 <= filtered.min() and filtered.max() <= 98.9  # 40 to 100 steps
+    assert list(filtered[:, -1]) == [98.3, 98.4, 98.4, 98.5]  # at 100 steps
+    for synapse in (0.005, 0.01):  # "3 digits, at most 7"
+        gain = (
+            np.array(mnist.find_run(curves, synapse)["correct"]) - np.array(tutorial["correct"])
+        )[39:]
         assert round(gain.mean()) == 3 and gain.max() == 7
     # read raw (probe synapse None), the synapses help
     raw = {s: percent(s, raw=True)[49:] for s in (None, 0.001, 0.005, 0.01)}  # 50-100 steps
-    assert (raw[None].min(), raw[None].max()) == (48.4, 76.8)   # "between 48% and 77%"
+    assert (raw[None].min(), raw[None].max()) == (48.4, 76.8)  # "between 48% and 77%"
     assert 81.5 <= raw[0.001].min() and raw[0.001].max() <= 95.1
     both = np.concatenate([raw[0.005], raw[0.01]])
     assert (both.min(), both.max()) == (97.6, 98.9)
@@ -444,10 +494,13 @@ def test_curves_table_and_lookups(curves):
     spikes, rates = mnist.run_spikes_per_image(run, 30)
     assert rows[1]["spikes per image"] == round(spikes)
     assert spikes == pytest.approx(sum(sum(s[:30]) for s in run["spikes"].values()) / 1000)
-    assert rates["conv3_lif"] == pytest.approx(sum(run["spikes"]["conv3_lif"][:30])
-                                               / (1000 * 3200 * 30 * mnist.DT))
+    assert rates["conv3_lif"] == pytest.approx(
+        sum(run["spikes"]["conv3_lif"][:30]) / (1000 * 3200 * 30 * mnist.DT)
+    )
     assert mnist.first_spike_steps({"spikes": {"a": [0, 0, 3, 1], "b": [0, 0, 0, 0]}}) == {
-        "a": 3, "b": None}
+        "a": 3,
+        "b": None,
+    }
     with pytest.raises(ValueError, match="no precomputed run with synapse=0.002"):
         mnist.find_run(curves, 0.002)
     with pytest.raises(FileNotFoundError, match="precompute_sweeps.py"):
@@ -473,14 +526,21 @@ class FakeStdout(io.StringIO):
 
 
 @pytest.mark.parametrize("tty", [True, False])
-def test_progress_redraws_on_a_terminal_and_writes_lines_to_a_log(tty, monkeypatch, capsys,
-                                                                  test_digits, params):
+def test_progress_redraws_on_a_terminal_and_writes_lines_to_a_log(
+    tty, monkeypatch, capsys, test_digits, params
+):
     from snnlib import simulator
 
-    for show in (lambda: [simulator._progress(i, 3, 30) for i in (1, 2, 3)],
-                 lambda: mnist.run_spiking(mnist.build_network(params, learner_probes=False),
-                                           test_digits[0][:3], n_steps=2, batch_size=1,
-                                           progress=True)):
+    for show in (
+        lambda: [simulator._progress(i, 3, 30) for i in (1, 2, 3)],
+        lambda: mnist.run_spiking(
+            mnist.build_network(params, learner_probes=False),
+            test_digits[0][:3],
+            n_steps=2,
+            batch_size=1,
+            progress=True,
+        ),
+    ):
         fake = FakeStdout(tty)
         monkeypatch.setattr(sys, "stdout", fake)
         show()
@@ -488,7 +548,7 @@ def test_progress_redraws_on_a_terminal_and_writes_lines_to_a_log(tty, monkeypat
         text = fake.getvalue()
         if tty:  # one line, redrawn: three updates, each after a carriage return
             assert text.count("\r") == 3 and text.count("\n") == 1 and text.endswith("\n")
-        else:    # a log: one line per update, no carriage returns
+        else:  # a log: one line per update, no carriage returns
             assert "\r" not in text and len(text.splitlines()) == 3 and text.endswith("\n")
         assert "3/3" in text.splitlines()[-1].split("\r")[-1]
     assert capsys.readouterr().err == ""
@@ -509,37 +569,44 @@ def test_simulator_progress_over_chunks_goes_to_stdout(capsys):
 
 
 def _png(fig):
-    from snnlib.plots import figure_png
+    from snnlib.course.plots import figure_png
 
     return figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_accuracy_curves_plot_one_band_per_run(curves):
-    from snnlib import plots
+    from snnlib.course import plots
 
     fig = plots.accuracy_curves(curves)
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:4] == ["synapse None", "synapse 1 ms", "synapse 5 ms", "synapse 10 ms"]
     run = mnist.find_run(curves, 0.005)
-    np.testing.assert_allclose(ax.get_lines()[2].get_ydata(),
-                               100 * np.array(run["correct"]) / 1000)
+    np.testing.assert_allclose(ax.get_lines()[2].get_ydata(), 100 * np.array(run["correct"]) / 1000)
     assert len(ax.collections) == 4  # the ± 1 s.e. bands
     assert "1,000 held-out digits" in ax.get_title()
-    fig = plots.accuracy_curves(curves, settings=[{"scale": 5}, {"weights": "rate-regularised"}],
-                                max_steps=40, ylim=(90, 100))
+    fig = plots.accuracy_curves(
+        curves,
+        settings=[{"scale": 5}, {"weights": "rate-regularised"}],
+        max_steps=40,
+        ylim=(90, 100),
+    )
     assert [line.get_label() for line in fig.axes[0].get_lines()][:2] == [
-        "synapse None, scale 5", "synapse None, rate-regularised"]
+        "synapse None, scale 5",
+        "synapse None, rate-regularised",
+    ]
     assert len(fig.axes[0].get_lines()[0].get_xdata()) == 40
     assert _png(fig)
     fig = plots.accuracy_curves(curves, settings=[{"synapse": 0.01}], raw=True)
-    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(),
-                               100 * np.array(mnist.find_run(curves, 0.01)["correct_raw"]) / 1000)
+    np.testing.assert_allclose(
+        fig.axes[0].get_lines()[0].get_ydata(),
+        100 * np.array(mnist.find_run(curves, 0.01)["correct_raw"]) / 1000,
+    )
     assert "raw output" in fig.axes[0].get_title()
 
 
 def test_sweep_plots_show_standard_errors():
-    from snnlib import plots
+    from snnlib.course import plots
 
     points = [{"n_steps": 10, "accuracy": 0.9}, {"n_steps": 20, "accuracy": 0.98}]
     fig = plots.accuracy_vs_steps(points, rate_accuracy=0.99, n_digits=100)
@@ -548,9 +615,11 @@ def test_sweep_plots_show_standard_errors():
     assert high - low == pytest.approx(2 * 100 * np.sqrt(0.9 * 0.1 / 100))
     assert any("100 digits" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
     assert _png(fig)
-    sweeps = {"synapse": [{"synapse": None, "accuracy": 0.97}],
-              "scale": [{"scale": 1, "accuracy": 0.97, "rate_accuracy": 0.98}],
-              "probe_synapse": [{"probe_synapse": 0.1, "accuracy": 0.98}]}
+    sweeps = {
+        "synapse": [{"synapse": None, "accuracy": 0.97}],
+        "scale": [{"scale": 1, "accuracy": 0.97, "rate_accuracy": 0.98}],
+        "probe_synapse": [{"probe_synapse": 0.1, "accuracy": 0.98}],
+    }
     fig = plots.sweeps(sweeps, n_digits={"synapse": 300, "scale": 300, "probe_synapse": 1000})
     assert "300 digits" in fig.axes[0].get_title() and "1000 digits" in fig.axes[2].get_title()
     assert _png(fig)
@@ -596,8 +665,13 @@ def test_train_tutorial_runs(capsys):
 
 def test_demo_quick_writes_results_and_figures(tmp_path):
     out = tmp_path / "demo"
-    result = subprocess.run([sys.executable, "-m", "snnlib.demo", "--quick", "--output", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "snnlib.course.demo", "--quick", "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
     results = json.loads((out / "results.json").read_text())
@@ -608,26 +682,31 @@ def test_demo_quick_writes_results_and_figures(tmp_path):
     assert [p["scale"] for p in results["sweeps"]["scale"]] == [1, 2, 5, 10, 20]
     for name in results["figures"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert set(results["figures"]) >= {"accuracy_vs_n_steps.png", "learner_probes.png",
-                                       "output_over_time.png"}
+    assert set(results["figures"]) >= {
+        "accuracy_vs_n_steps.png",
+        "learner_probes.png",
+        "output_over_time.png",
+    }
     assert "spiking, tutorial settings" in result.stdout
     assert "± standard error" in result.stdout
     assert "\r" not in result.stdout  # a pipe, not a terminal: one line per update
     # the weights by their place in the package, never by a path of this machine
-    assert results["weights"] == "snnlib/data/mnist_tutorial_params.npz"
+    assert results["weights"] == "snnlib/course/data/mnist_tutorial_params.npz"
     assert results["weights_sha256"] == file_sha256(mnist.PRETRAINED_PATH)
     assert str(ROOT) not in (out / "results.json").read_text()
 
 
 def test_demo_names_the_weights_it_was_given():
-    from snnlib import demo
+    from snnlib.course import demo
 
-    assert demo.weights_name(mnist.PRETRAINED_PATH) == "snnlib/data/mnist_tutorial_params.npz"
+    assert (
+        demo.weights_name(mnist.PRETRAINED_PATH) == "snnlib/course/data/mnist_tutorial_params.npz"
+    )
     assert demo.weights_name(Path("runs/my.npz")) == "runs/my.npz"
 
 
 def test_demo_prints_the_precomputed_curves(capsys, curves):
-    from snnlib import demo
+    from snnlib.course import demo
 
     demo.print_precomputed_curves(read_steps=(10, 30))
     out = capsys.readouterr().out
@@ -639,8 +718,13 @@ def test_demo_prints_the_precomputed_curves(capsys, curves):
 
 
 def run_demo(*args):
-    return subprocess.run([sys.executable, "-m", "snnlib.demo", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "snnlib.course.demo", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_demo_rejects_bad_options(tmp_path):
@@ -648,8 +732,9 @@ def test_demo_rejects_bad_options(tmp_path):
     assert result.returncode == 2 and "not both" in result.stderr
     result = run_demo("--params", tmp_path / "none.npz", "--output", tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip().endswith("none.npz not found; make one with "
-                                          "save_params(network, path) or train it first")
+    assert result.stderr.strip().endswith(
+        "none.npz not found; make one with save_params(network, path) or train it first"
+    )
     wrong = tmp_path / "wrong.npz"
     np.savez(wrong, kernel=np.zeros(3))
     result = run_demo("--params", wrong, "--output", tmp_path)

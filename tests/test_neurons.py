@@ -27,8 +27,13 @@ def test_lif_simulated_rate_matches_rates(tau_rc, tau_ref):
 def test_lif_rate_formula():
     lif = snn.LIF(tau_rc=0.02, tau_ref=0.002, amplitude=0.5)
     J = np.array([-1.0, 0.5, 1.0, 2.0, 10.0])
-    expected = [0, 0, 0, 0.5 / (0.002 + 0.02 * np.log(1 + 1 / 1.0)),
-                0.5 / (0.002 + 0.02 * np.log(1 + 1 / 9.0))]
+    expected = [
+        0,
+        0,
+        0,
+        0.5 / (0.002 + 0.02 * np.log(1 + 1 / 1.0)),
+        0.5 / (0.002 + 0.02 * np.log(1 + 1 / 9.0)),
+    ]
     np.testing.assert_allclose(lif.rates(J), expected)
     assert lif.rates(J.reshape(5, 1)).shape == (5, 1)
 
@@ -99,8 +104,10 @@ def test_gain_bias_tutorial_values():
     assert bias == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("neuron_type", [snn.LIF(), snn.LIFRate(tau_rc=0.05),
-                                         snn.RectifiedLinear(), snn.SpikingRectifiedLinear()])
+@pytest.mark.parametrize(
+    "neuron_type",
+    [snn.LIF(), snn.LIFRate(tau_rc=0.05), snn.RectifiedLinear(), snn.SpikingRectifiedLinear()],
+)
 def test_gain_bias_meets_its_definition(neuron_type):
     max_rates = np.array([50.0, 100.0, 200.0])
     intercepts = np.array([-0.5, 0.0, 0.3])

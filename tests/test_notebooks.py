@@ -25,7 +25,7 @@ ALL_NOTEBOOKS = sorted(
     if ".ipynb_checkpoints" not in path.parts
 )
 CELL_TIMEOUT = 120  # seconds, per cell
-PRETRAINED = ROOT / "snnlib" / "data" / "mnist_tutorial_params.npz"
+PRETRAINED = ROOT / "snnlib" / "course" / "data" / "mnist_tutorial_params.npz"
 
 
 def kernel_env():
@@ -39,8 +39,13 @@ def kernel_env():
 
 def test_there_are_lectures():
     names = [path.name for path in LECTURES]
-    for expected in ("00_welcome.ipynb", "01_simulation_loop.ipynb", "02_convolution.ipynb",
-                     "03_lif_neurons.ipynb", "04_synapses.ipynb"):
+    for expected in (
+        "00_welcome.ipynb",
+        "01_simulation_loop.ipynb",
+        "02_convolution.ipynb",
+        "03_lif_neurons.ipynb",
+        "04_synapses.ipynb",
+    ):
         assert expected in names, f"course/{expected} is missing; found {names}"
 
 
@@ -49,10 +54,14 @@ def test_lecture_runs_without_errors(path):
     nb = nbformat.read(path, as_version=4)
     if not PRETRAINED.exists() and any('"pretrained"' in c.source for c in nb.cells):
         pytest.skip(f"{path.name} needs the pretrained weights {PRETRAINED.name}")
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", \
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
         f"{path.name}: kernelspec must be python3, got {nb.metadata.get('kernelspec')}"
+    )
     client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=CELL_TIMEOUT, startup_timeout=120,
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        startup_timeout=120,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute(env=kernel_env())
@@ -66,13 +75,17 @@ def test_lecture_runs_without_errors(path):
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS,
-                         ids=[str(p.relative_to(ROOT)) for p in ALL_NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", ALL_NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in ALL_NOTEBOOKS]
+)
 def test_notebook_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    dirty = [index for index, cell in enumerate(nb.cells)
-             if cell.cell_type == "code"
-             and (cell.get("outputs") or cell.get("execution_count") is not None)]
+    dirty = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
     assert not dirty, (
         f"{path.relative_to(ROOT)}: code cells {dirty} have outputs or execution counts; "
         "clear them before committing (JupyterLab: Edit -> Clear Outputs of All Cells, "

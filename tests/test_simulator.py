@@ -93,7 +93,8 @@ def test_chain_of_zero_synapses_delays_one_step_each(where):
             pre = post
         probe = snn.Probe(pre, synapse=0 if where == "probe" else None)
     data = snn.Simulator(net, dtype=np.float64).run_steps(
-        n_steps, inputs={inp: x.reshape(1, -1, 1)})
+        n_steps, inputs={inp: x.reshape(1, -1, 1)}
+    )
     delay = 3 if where == "connections" else 1
     expected = np.concatenate([np.zeros(delay), x[:-delay]])
     np.testing.assert_array_equal(data[probe][0, :, 0], expected)
@@ -108,7 +109,9 @@ def build_tutorial_network(seed=0):
         x = snn.Layer(neuron_type)(x, gain=gain, bias=bias)
         x = snn.Layer(snn.Conv2D(filters=64, strides=2, kernel_size=3))(x, shape_in=(26, 26, 32))
         x = snn.Layer(neuron_type)(x, gain=gain, bias=bias)
-        conv3 = snn.Layer(snn.Conv2D(filters=128, strides=2, kernel_size=3))(x, shape_in=(12, 12, 64))
+        conv3 = snn.Layer(snn.Conv2D(filters=128, strides=2, kernel_size=3))(
+            x, shape_in=(12, 12, 64)
+        )
         conv3_lif = snn.Layer(neuron_type)(conv3, gain=gain, bias=bias)
         out = snn.Layer(snn.Dense(units=10))(conv3_lif)
         probes = {
@@ -135,7 +138,9 @@ def test_tutorial_network_probes():
     assert probes["conv3"].target.shape == (5, 5, 128)
     unflat = probes["conv3_lif"].unflatten(spikes)
     assert unflat.shape == (4, 30, 5, 5, 128)
-    np.testing.assert_array_equal(unflat[1, 7, 2, 3], spikes[1, 7, (2 * 5 + 3) * 128:(2 * 5 + 4) * 128])
+    np.testing.assert_array_equal(
+        unflat[1, 7, 2, 3], spikes[1, 7, (2 * 5 + 3) * 128 : (2 * 5 + 4) * 128]
+    )
 
 
 def test_conv_node_receives_the_previous_layers_spikes():
@@ -211,7 +216,7 @@ def test_float32_and_float64_agree_closely():
 
 
 def test_default_synapse_is_nengos_lowpass():
-    with snn.Network() as net:
+    with snn.Network():
         a = snn.Node([1.0])
         b = snn.Node(size_in=1)
         conn = snn.Connection(a, b)

@@ -33,6 +33,7 @@ def test_alpha_impulse_response():
     impulse = np.zeros(n)
     impulse[0] = 1 / DT  # a pulse of unit area, held for the first step
     y = snn.Alpha(tau).filt(impulse, DT)
+
     # Zero-order hold is exact for inputs held over each step, so y[k] is the
     # continuous response at t = (k + 1) dt to that pulse: with the alpha step
     # response g(t) = 1 - (1 + t / tau) exp(-t / tau), y = (g(t) - g(t - dt)) / dt.
@@ -56,10 +57,14 @@ def test_lowpass_impulse_response_has_area_one():
 def test_general_linear_filter_equals_lowpass():
     tau = 0.03
     x = np.random.default_rng(1).normal(size=(100, 3))
-    np.testing.assert_allclose(snn.LinearFilter([1], [tau, 1]).filt(x, DT),
-                               snn.Lowpass(tau).filt(x, DT), rtol=1e-12)
-    np.testing.assert_allclose(snn.LinearFilter([1], [tau**2, 2 * tau, 1]).filt(x, DT),
-                               snn.Alpha(tau).filt(x, DT), rtol=1e-12)
+    np.testing.assert_allclose(
+        snn.LinearFilter([1], [tau, 1]).filt(x, DT), snn.Lowpass(tau).filt(x, DT), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        snn.LinearFilter([1], [tau**2, 2 * tau, 1]).filt(x, DT),
+        snn.Alpha(tau).filt(x, DT),
+        rtol=1e-12,
+    )
 
 
 def test_filter_with_passthrough():
@@ -87,8 +92,9 @@ def test_bare_number_means_lowpass():
     assert isinstance(net.default_synapse, snn.Lowpass) and net.default_synapse.tau == 0.01
 
 
-@pytest.mark.parametrize("zero", [snn.Lowpass(0), snn.Alpha(0), snn.synapses.as_synapse(0)],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "zero", [snn.Lowpass(0), snn.Alpha(0), snn.synapses.as_synapse(0)], ids=repr
+)
 def test_zero_time_constant_does_not_smooth(zero):
     # H(s) = 1 when tau = 0: no state, the output is the input (the one step of
     # delay in a simulation comes from the simulator, not the filter)
@@ -103,13 +109,15 @@ def test_small_time_constants_approach_zero():
     # is 1 - exp(-dt / tau), which reaches 1 to double precision for tau << dt
     x = np.ones(5)
     for tau in (1e-3, 1e-4, 1e-5):
-        np.testing.assert_allclose(snn.Lowpass(tau).filt(x, DT)[0], -np.expm1(-DT / tau),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            snn.Lowpass(tau).filt(x, DT)[0], -np.expm1(-DT / tau), rtol=1e-12
+        )
     np.testing.assert_array_equal(snn.Lowpass(1e-6).filt(x, DT), snn.Lowpass(0).filt(x, DT))
 
 
 def test_expm_against_closed_form():
     from snnlib.synapses import _expm
+
     M = np.array([[-3.0, 1.0], [0.0, -3.0]])  # a defective matrix, as an alpha filter has
     expected = np.exp(-3.0) * np.array([[1.0, 1.0], [0.0, 1.0]])
     np.testing.assert_allclose(_expm(M), expected, rtol=1e-13)

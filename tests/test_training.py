@@ -10,7 +10,7 @@ import pytest
 
 import snnlib as snn
 from snnlib import training
-from snnlib.datasets import images_to_inputs, load_mnist
+from snnlib.course.datasets import images_to_inputs, load_mnist
 from snnlib.training import (
     Adam,
     RateNetwork,
@@ -120,11 +120,14 @@ def test_softmax_cross_entropy_does_not_overflow():
     assert np.all(np.isfinite(dlogits))
 
 
-@pytest.mark.parametrize("neuron_type", [
-    snn.SoftLIFRate(sigma=0.3, amplitude=0.05),
-    snn.RectifiedLinear(amplitude=0.5),
-    snn.SpikingRectifiedLinear(amplitude=0.5),
-])
+@pytest.mark.parametrize(
+    "neuron_type",
+    [
+        snn.SoftLIFRate(sigma=0.3, amplitude=0.05),
+        snn.RectifiedLinear(amplitude=0.5),
+        snn.SpikingRectifiedLinear(amplitude=0.5),
+    ],
+)
 def test_rate_derivatives_match_finite_differences(neuron_type):
     forward, derivative = training.rate_functions(neuron_type)
     J = np.linspace(-1, 4, 41) + 0.013  # steps clear of the ReLU kink at 0
@@ -160,7 +163,8 @@ def tiny_network(strides=1, padding="valid", seed=1):
     with snn.Network(seed=seed, default_synapse=None) as net:
         inp = snn.Node(np.zeros(9 * 8 * 2))
         x = snn.Layer(snn.Conv2D(3, kernel_size=3, strides=strides, padding=padding))(
-            inp, shape_in=(9, 8, 2))
+            inp, shape_in=(9, 8, 2)
+        )
         lif = snn.Layer(snn.SoftLIFRate(sigma=0.5, amplitude=0.05))(x, gain=2.0, bias=1.0)
         x = snn.Layer(snn.Conv2D(4, kernel_size=(2, 3), strides=strides, padding=padding))(lif)
         relu = snn.Layer(snn.RectifiedLinear(amplitude=0.5))(x, gain=1.5, bias=0.2)
@@ -174,8 +178,10 @@ def tiny_network(strides=1, padding="valid", seed=1):
 @pytest.mark.parametrize("strides, padding", CONV_CASES)
 def test_network_gradients_match_finite_differences(strides, padding):
     net, inp, out, lif, relu = tiny_network(strides, padding)
-    targets = [RateTarget(lif, target_hz=30, weight=0.5),
-               RateTarget(relu, 10, 0.2, active_only=True)]
+    targets = [
+        RateTarget(lif, target_hz=30, weight=0.5),
+        RateTarget(relu, 10, 0.2, active_only=True),
+    ]
     model = RateNetwork(net, out, [inp], watch=[lif, relu])
     rng = np.random.default_rng(5)
     x = rng.uniform(0, 1, (3, inp.size))
@@ -215,8 +221,9 @@ def test_rate_forward_equals_simulator_with_rate_neurons():
     x = rng.uniform(0, 1, (4, inp.size))
     sim = snn.Simulator(net, dtype=np.float64)
     expected = sim.run_steps(1, inputs={inp: x})[p][:, 0]
-    np.testing.assert_allclose(training.predict(net, {inp: x}, p, dtype=np.float64),
-                               expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        training.predict(net, {inp: x}, p, dtype=np.float64), expected, rtol=1e-12
+    )
 
 
 def test_rate_network_rejects_loops():
@@ -286,9 +293,17 @@ def small_mnist_network(seed=0):
 def test_training_lowers_the_loss(digits, capsys):
     x, y = digits
     net, inp, out, lif = small_mnist_network()
-    history = training.train(net, {inp: x}, {out: y}, epochs=3, batch_size=32,
-                             optimizer=Adam(0.003), seed=0,
-                             rate_targets=[RateTarget(lif, 50, 0.01)], validation=({inp: x}, y))
+    history = training.train(
+        net,
+        {inp: x},
+        {out: y},
+        epochs=3,
+        batch_size=32,
+        optimizer=Adam(0.003),
+        seed=0,
+        rate_targets=[RateTarget(lif, 50, 0.01)],
+        validation=({inp: x}, y),
+    )
     assert history["loss"][-1] < 0.7 * history["loss"][0]
     assert history["val_accuracy"][-1] > 0.8
     captured = capsys.readouterr()
@@ -301,9 +316,16 @@ def test_training_is_reproducible_from_a_seed(digits):
     kernels = []
     for _ in range(2):
         net, inp, out, _ = small_mnist_network(seed=3)
-        training.train(net, {inp: x[:64]}, {out: y[:64]}, epochs=1, batch_size=16, seed=7,
-                       augment=lambda batch, rng: batch + rng.normal(0, 0.01, batch.shape),
-                       progress_bar=False)
+        training.train(
+            net,
+            {inp: x[:64]},
+            {out: y[:64]},
+            epochs=1,
+            batch_size=16,
+            seed=7,
+            augment=lambda batch, rng: batch + rng.normal(0, 0.01, batch.shape),
+            progress_bar=False,
+        )
         kernels.append(net.connections[0].transform.kernel.copy())
     np.testing.assert_array_equal(kernels[0], kernels[1])
 
@@ -335,7 +357,7 @@ def test_train_checks_its_data(digits):
 
 def test_rate_network_checks_inputs_and_outputs():
     net, inp, out, lif = small_mnist_network()
-    with snn.Network() as other:
+    with snn.Network():
         stranger = snn.Node(np.zeros(3))
     with pytest.raises(ValueError, match="not an input node"):
         RateNetwork(net, out, [lif])
@@ -359,8 +381,12 @@ def test_save_and_load_round_trip(tmp_path):
     load_params(other, path)
     for a, b in zip(training.get_params(net).values(), training.get_params(other).values()):
         np.testing.assert_array_equal(a, b)
-    assert sorted(np.load(path).files) == ["connection0.bias", "connection0.kernel",
-                                           "connection2.bias", "connection2.kernel"]
+    assert sorted(np.load(path).files) == [
+        "connection0.bias",
+        "connection0.kernel",
+        "connection2.bias",
+        "connection2.kernel",
+    ]
 
 
 def test_parameters_are_keyed_by_label():
@@ -389,8 +415,11 @@ def test_load_params_errors(tmp_path):
     params = training.get_params(net)
     wrong = tmp_path / "wrong_shape.npz"
     np.savez(wrong, **{**params, "connection0.kernel": np.zeros((3, 3, 1, 4))})
-    with pytest.raises(ValueError, match=r"connection0.kernel has shape \(3, 3, 1, 4\).*"
-                                         r"needs kernel of shape \(3, 3, 1, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"connection0.kernel has shape \(3, 3, 1, 4\).*"
+        r"needs kernel of shape \(3, 3, 1, 8\)",
+    ):
         load_params(net, wrong)
     missing = tmp_path / "missing_key.npz"
     np.savez(missing, **{k: v for k, v in params.items() if k != "connection2.bias"})
@@ -421,8 +450,9 @@ def test_scaling_keeps_relu_rates_and_adds_spikes():
     x = np.array([[0.2, 0.5, 0.8, 1.0]])
     scaled = training.scale_firing_rates(net, 4)
     s_inp, s_out = scaled.nodes[0], scaled.nodes[1]
-    np.testing.assert_allclose(training.predict(scaled, {s_inp: x}, s_out),
-                               training.predict(net, {inp: x}, out), rtol=1e-6)
+    np.testing.assert_allclose(
+        training.predict(scaled, {s_inp: x}, s_out), training.predict(net, {inp: x}, out), rtol=1e-6
+    )
     assert net.neurons[0].neuron_type.amplitude == 0.01  # the original is unchanged
 
     def spike_count(network, probe):

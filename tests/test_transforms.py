@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import snnlib as snn
 
@@ -20,20 +21,27 @@ def loop_correlation(image, kernel, stride, padding):
         out_h, out_w = (H - kh) // stride + 1, (W - kw) // stride + 1
         pad_h = pad_w = top = left = 0
     padded = np.zeros((H + pad_h, W + pad_w, C))
-    padded[top:top + H, left:left + W] = image
+    padded[top : top + H, left : left + W] = image
     y = np.zeros((out_h, out_w, F))
     for i in range(out_h):
         for j in range(out_w):
             for f in range(F):
-                window = padded[i * stride:i * stride + kh, j * stride:j * stride + kw]
+                window = padded[i * stride : i * stride + kh, j * stride : j * stride + kw]
                 y[i, j, f] = np.sum(window * kernel[..., f])
     return y
 
 
 @settings(max_examples=40, deadline=None)
-@given(H=st.integers(1, 9), W=st.integers(1, 9), C=st.integers(1, 3), F=st.integers(1, 3),
-       k=st.integers(1, 4), stride=st.integers(1, 3), padding=st.sampled_from(["valid", "same"]),
-       seed=st.integers(0, 2**16))
+@given(
+    H=st.integers(1, 9),
+    W=st.integers(1, 9),
+    C=st.integers(1, 3),
+    F=st.integers(1, 3),
+    k=st.integers(1, 4),
+    stride=st.integers(1, 3),
+    padding=st.sampled_from(["valid", "same"]),
+    seed=st.integers(0, 2**16),
+)
 def test_conv2d_against_loop_and_matrix(H, W, C, F, k, stride, padding, seed):
     if padding == "valid" and (k > H or k > W):
         with pytest.raises(ValueError, match="smaller than the kernel"):
@@ -52,8 +60,9 @@ def test_conv2d_against_loop_and_matrix(H, W, C, F, k, stride, padding, seed):
         np.testing.assert_allclose(y_item, expected.ravel(), rtol=1e-10, atol=1e-12)
     M = conv.to_matrix((H, W, C))
     assert M.shape == (np.prod(out_shape), H * W * C)
-    np.testing.assert_allclose(images.reshape(2, -1) @ M.T + np.tile(bias, M.shape[0] // F),
-                               y, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        images.reshape(2, -1) @ M.T + np.tile(bias, M.shape[0] // F), y, rtol=1e-10, atol=1e-12
+    )
 
 
 def test_tutorial_output_shapes():

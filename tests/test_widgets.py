@@ -1,4 +1,4 @@
-"""snnlib.widgets: compute functions against snnlib and analytic values, draw
+"""snnlib.course.widgets: compute functions against snnlib and analytic values, draw
 functions' artists and labels, and the explorers' controls."""
 
 import contextlib
@@ -10,9 +10,9 @@ import pytest
 ipywidgets = pytest.importorskip("ipywidgets")
 
 import snnlib as snn  # noqa: E402
-from snnlib import widgets as W  # noqa: E402
-from snnlib.plots import figure_png  # noqa: E402
-from snnlib.widgets import spiking_cnn, synapses  # noqa: E402
+from snnlib.course import widgets as W  # noqa: E402
+from snnlib.course.plots import figure_png  # noqa: E402
+from snnlib.course.widgets import spiking_cnn, synapses  # noqa: E402
 
 DT = 0.001
 
@@ -36,8 +36,11 @@ def run_quietly(explorer):
 
 
 def controls(widget):
-    return {child.description: child for child in widget.children
-            if isinstance(child, ipywidgets.ValueWidget)}
+    return {
+        child.description: child
+        for child in widget.children
+        if isinstance(child, ipywidgets.ValueWidget)
+    }
 
 
 # --- lecture 01 -------------------------------------------------------------------------
@@ -82,7 +85,7 @@ def correlate_by_loops(image, kernel, stride, padding):
     out = np.zeros((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            patch = image[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            patch = image[i * stride : i * stride + kh, j * stride : j * stride + kw]
             out[i, j] = np.sum(patch * kernel)
     return out
 
@@ -145,8 +148,10 @@ def test_unknown_kernel_is_an_error(digits):
 # --- lecture 03 -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("J,tau_rc,tau_ref", [(1.5, 0.02, 0.002), (3.0, 0.02, 0.002),
-                                              (2.0, 0.05, 0.004), (8.0, 0.01, 0.001)])
+@pytest.mark.parametrize(
+    "J,tau_rc,tau_ref",
+    [(1.5, 0.02, 0.002), (3.0, 0.02, 0.002), (2.0, 0.05, 0.004), (8.0, 0.01, 0.001)],
+)
 def test_lif_demo_rate_matches_rates(J, tau_rc, tau_ref):
     result = W.compute_lif_demo(J, tau_rc=tau_rc, tau_ref=tau_ref, amplitude=0.01)
     # the analytic rate: 1 / (tau_ref + tau_rc log(1 + 1 / (J - 1)))
@@ -169,8 +174,10 @@ def test_lif_demo_first_spike_time_and_silence():
     np.testing.assert_allclose(quiet["voltage"], 0.9 * -np.expm1(-quiet["t"] / 0.02), rtol=1e-9)
 
 
-@pytest.mark.parametrize("neuron_type,gain", [(snn.LIF(), 1.0), (snn.LIF(amplitude=0.01), 2.0),
-                                              (snn.SpikingRectifiedLinear(), 40.0)])
+@pytest.mark.parametrize(
+    "neuron_type,gain",
+    [(snn.LIF(), 1.0), (snn.LIF(amplitude=0.01), 2.0), (snn.SpikingRectifiedLinear(), 40.0)],
+)
 def test_rate_curve_simulated_against_rates(neuron_type, gain):
     J_sim = np.array([0.5, 1.5, 3.0])
     result = W.compute_rate_curve(neuron_type, J_sim=J_sim, gain=gain)
@@ -186,8 +193,10 @@ def test_relu_vs_lif_and_draw():
     relu = curves["SpikingRectifiedLinear (gain 50)"]
     np.testing.assert_allclose(relu["rates"], 50 * np.maximum(relu["J"], 0))
     fig = W.draw_rate_curves(curves)
-    assert labels_of(fig.axes[0]) == ("input current J (dimensionless)",
-                                      "firing rate (Hz, amplitude 1)")
+    assert labels_of(fig.axes[0]) == (
+        "input current J (dimensionless)",
+        "firing rate (Hz, amplitude 1)",
+    )
     assert len(fig.axes[0].get_lines()) == 2 * 2 + 1
 
 
@@ -253,8 +262,9 @@ def test_make_synapse():
         W.make_synapse("Exp", 0.1)
 
 
-@pytest.mark.parametrize("kind,tau", [("Lowpass", 0.005), ("Lowpass", 0.05), ("Alpha", 0.01),
-                                      ("None", 0.01)])
+@pytest.mark.parametrize(
+    "kind,tau", [("Lowpass", 0.005), ("Lowpass", 0.05), ("Alpha", 0.01), ("None", 0.01)]
+)
 def test_synapse_demo(kind, tau):
     result = W.compute_synapse_demo(kind, tau, x=0.5)
     synapse = W.make_synapse(kind, tau)
@@ -310,14 +320,22 @@ def test_delay_demo():
 
 def test_delay_demo_with_a_tiny_tau_is_nearly_zero():
     result = W.compute_delay_demo(synapses=(1e-6, snn.Lowpass(0)))
-    np.testing.assert_allclose(result["delivered"]["Lowpass(1e-06)"],
-                               result["delivered"]["Lowpass(0)"], atol=1e-12)
+    np.testing.assert_allclose(
+        result["delivered"]["Lowpass(1e-06)"], result["delivered"]["Lowpass(0)"], atol=1e-12
+    )
 
 
-@pytest.mark.parametrize("synapse,name", [
-    (None, "None"), (0, "Lowpass(0)"), (0.0, "Lowpass(0)"), (0.005, "Lowpass(0.005)"),
-    (snn.Lowpass(0), "Lowpass(0)"), (snn.Alpha(0.01), "Alpha(0.01)"),
-])
+@pytest.mark.parametrize(
+    "synapse,name",
+    [
+        (None, "None"),
+        (0, "Lowpass(0)"),
+        (0.0, "Lowpass(0)"),
+        (0.005, "Lowpass(0.005)"),
+        (snn.Lowpass(0), "Lowpass(0)"),
+        (snn.Alpha(0.01), "Alpha(0.01)"),
+    ],
+)
 def test_synapse_names(synapse, name):
     assert synapses._synapse_name(synapse) == name
 
@@ -388,10 +406,10 @@ def test_explorer_updates_without_stderr():
 # --- lectures 05 and 06: the network explorer ---------------------------------------------
 
 try:
-    from snnlib import mnist
+    from snnlib.course import mnist
 except ImportError:  # written by another part of the project; test the rest without it
     mnist = None
-needs_mnist = pytest.mark.skipif(mnist is None, reason="snnlib.mnist is not there")
+needs_mnist = pytest.mark.skipif(mnist is None, reason="snnlib.course.mnist is not there")
 SMALL = {"params": None, "n_digits": 4, "max_steps": 12}  # seeded random weights: fast
 
 
@@ -404,8 +422,9 @@ def test_network_demo_equals_a_real_probe(probe_synapse):
     direct = mnist.run_spiking(model, images[:4], n_steps=10)["output"]
     # the probe synapse applied afterwards gives exactly the probe's own record
     np.testing.assert_allclose(result["output"], direct, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(result["accuracy_over_steps"],
-                               mnist.accuracy_over_steps(direct, labels[:4]))
+    np.testing.assert_allclose(
+        result["accuracy_over_steps"], mnist.accuracy_over_steps(direct, labels[:4])
+    )
     assert result["accuracy"] == result["accuracy_over_steps"][-1]
 
 
@@ -421,8 +440,11 @@ def test_network_runs_are_cached_and_truncate_exactly():
     for name, rate in short["rates_hz"].items():
         expected = run["spikes"][name][:, :5].sum() / (4 * run["n_neurons"][name] * 5 * DT)
         assert rate == pytest.approx(expected)
-    assert run["n_neurons"] == {"conv1_lif": 26 * 26 * 32, "conv2_lif": 12 * 12 * 64,
-                                "conv3_lif": 5 * 5 * 128}
+    assert run["n_neurons"] == {
+        "conv1_lif": 26 * 26 * 32,
+        "conv2_lif": 12 * 12 * 64,
+        "conv3_lif": 5 * 5 * 128,
+    }
 
 
 @needs_mnist
@@ -454,8 +476,13 @@ def test_draw_network_demo():
 @needs_mnist
 def test_network_explorer_controls():
     widget = run_quietly(lambda: W.network_explorer(**SMALL, precompute=False))
-    assert set(controls(widget)) == {"n_steps", "connection synapse", "probe synapse",
-                                     "rate scale", "digit"}
+    assert set(controls(widget)) == {
+        "n_steps",
+        "connection synapse",
+        "probe synapse",
+        "rate scale",
+        "digit",
+    }
     assert controls(widget)["n_steps"].max == 12
     synapse = controls(widget)["connection synapse"]
     # labels as values: ipywidgets 8 shows a value of None as a blank box
@@ -469,8 +496,9 @@ def test_network_explorer_controls():
 
 
 @needs_mnist
-@pytest.mark.skipif(mnist is None or not mnist.PRETRAINED_PATH.exists(),
-                    reason="no pretrained weights yet")
+@pytest.mark.skipif(
+    mnist is None or not mnist.PRETRAINED_PATH.exists(), reason="no pretrained weights yet"
+)
 def test_network_demo_with_pretrained_weights_is_accurate():
     result = W.compute_network_demo(30, None, 0.1, 1.0, "pretrained", n_digits=20, max_steps=30)
     assert result["accuracy"] >= 0.8
@@ -482,7 +510,8 @@ def test_tradeoffs_collect_the_demo_numbers():
     settings = ((None, 1), (0.005, 1), (None, 5))
     rows = W.compute_tradeoffs(settings, read_steps=(6, 12), probe_synapse=0.1, **SMALL)
     assert [(r["synapse"], r["scale"], r["n_steps"]) for r in rows] == [
-        (s, float(c), n) for s, c in settings for n in (6, 12)]
+        (s, float(c), n) for s, c in settings for n in (6, 12)
+    ]
     for r in rows:
         demo = W.compute_network_demo(r["n_steps"], r["synapse"], 0.1, r["scale"], **SMALL)
         assert r["accuracy"] == demo["accuracy"]
@@ -500,8 +529,9 @@ def test_tradeoffs_collect_the_demo_numbers():
 @needs_mnist
 def test_precomputed_runs_equal_runs_computed_on_demand():
     settings = [(0.001, 3.0), (None, 4.0)]
-    thread = W.precompute_network_runs(settings, **{k: v for k, v in SMALL.items()
-                                                    if k != "max_steps"}, n_steps=12)
+    thread = W.precompute_network_runs(
+        settings, **{k: v for k, v in SMALL.items() if k != "max_steps"}, n_steps=12
+    )
     # asking for a run being computed waits for it rather than computing it again
     first = W.compute_network_run(None, 0.001, 3.0, 4, 12)
     thread.join(timeout=60)

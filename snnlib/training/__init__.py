@@ -48,8 +48,24 @@ from .rate_model import (
 )
 
 __all__ = [
-    "Adam", "RMSprop", "RateNetwork", "RateTarget", "conv2d_backward", "conv2d_forward",
-    "cosine_decay", "dense_backward", "dense_forward", "get_params", "load_params",
-    "param_keys", "predict", "rate_functions", "read_params", "save_params",
-    "scale_firing_rates", "set_params", "softmax_cross_entropy", "train",
+    "Adam",
+    "RMSprop",
+    "RateNetwork",
+    "RateTarget",
+    "conv2d_backward",
+    "conv2d_forward",
+    "cosine_decay",
+    "dense_backward",
+    "dense_forward",
+    "get_params",
+    "load_params",
+    "param_keys",
+    "predict",
+    "rate_functions",
+    "read_params",
+    "save_params",
+    "scale_firing_rates",
+    "set_params",
+    "softmax_cross_entropy",
+    "train",
 ]

@@ -1,20 +1,34 @@
 """Training: fit the transforms of a network in rate mode, one mini-batch at a time."""
 
-import sys
 import time
 
 import numpy as np
 
 from .._checks import check_positive_int
+from .._progress import on_terminal, show_progress
 from .optimizers import Adam
 from .rate_model import RateNetwork, RateTarget, _check_data, softmax_cross_entropy
 
 # --- training ---------------------------------------------------------------------
 
 
-def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, seed=0,
-          learning_rate_schedule=None, augment=None, rate_targets=(), lif_smoothing=0.05,
-          trainable=None, validation=None, dtype=np.float32, progress_bar=True):
+def train(
+    network,
+    inputs,
+    targets,
+    epochs=10,
+    batch_size=64,
+    optimizer=None,
+    seed=0,
+    learning_rate_schedule=None,
+    augment=None,
+    rate_targets=(),
+    lif_smoothing=0.05,
+    trainable=None,
+    validation=None,
+    dtype=np.float32,
+    progress_bar=True,
+):
     """Train the transforms of ``network`` with rate neurons and softmax cross-entropy.
 
     Parameters
@@ -59,14 +73,21 @@ def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, se
         ``validation`` was given.
     """
     if not isinstance(targets, dict) or len(targets) != 1:
-        raise ValueError(f"train: targets must be a dict with one entry {{output: labels}}, "
-                         f"got {targets!r:.100}")
-    (output, labels), = targets.items()
+        raise ValueError(
+            f"train: targets must be a dict with one entry {{output: labels}}, got {targets!r:.100}"
+        )
+    ((output, labels),) = targets.items()
     for rt in rate_targets:
         if not isinstance(rt, RateTarget):
             raise TypeError(f"train: rate_targets must be RateTarget objects, got {rt!r}")
-    model = RateNetwork(network, output, inputs=list(inputs), lif_smoothing=lif_smoothing,
-                        trainable=trainable, watch=[rt.neurons for rt in rate_targets])
+    model = RateNetwork(
+        network,
+        output,
+        inputs=list(inputs),
+        lif_smoothing=lif_smoothing,
+        trainable=trainable,
+        watch=[rt.neurons for rt in rate_targets],
+    )
     n = _check_data(model, inputs)
     labels = _check_labels(labels, n, model.output.size, "train")
     epochs = check_positive_int("train", "epochs", epochs)
@@ -82,8 +103,14 @@ def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, se
     inputs = {node: np.asarray(x).reshape(n, -1) for node, x in inputs.items()}
     rng = np.random.default_rng(seed)
     params = model.parameters()
-    history = {"loss": [], "accuracy": [], "rate_loss": [], "mean_rates": [],
-               "learning_rate": [], "seconds": []}
+    history = {
+        "loss": [],
+        "accuracy": [],
+        "rate_loss": [],
+        "mean_rates": [],
+        "learning_rate": [],
+        "seconds": [],
+    }
     if validation is not None:
         history["val_accuracy"] = []
 
@@ -93,10 +120,9 @@ def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, se
             optimizer.learning_rate = float(learning_rate_schedule(epoch))
         start_time = time.perf_counter()
         order = rng.permutation(n)
-        totals = {"loss": 0.0, "correct": 0, "rate_loss": 0.0,
-                  "rates": np.zeros(len(rate_targets))}
+        totals = {"loss": 0.0, "correct": 0, "rate_loss": 0.0, "rates": np.zeros(len(rate_targets))}
         for b in range(n_batches):
-            items = order[b * batch_size:(b + 1) * batch_size]
+            items = order[b * batch_size : (b + 1) * batch_size]
             batch = {node: x[items] for node, x in inputs.items()}
             if augment is not None:
                 batch = {node: augment(x, rng) for node, x in batch.items()}
@@ -120,13 +146,19 @@ def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, se
             totals["correct"] += int((logits.argmax(axis=1) == labels[items]).sum())
             if progress_bar:
                 seen = min((b + 1) * batch_size, n)
-                _progress(epoch, epochs, b + 1, n_batches,
-                          f"loss {totals['loss'] / seen:.4f}  "
-                          f"accuracy {100 * totals['correct'] / seen:5.1f}%")
+                _progress(
+                    epoch,
+                    epochs,
+                    b + 1,
+                    n_batches,
+                    f"loss {totals['loss'] / seen:.4f}  "
+                    f"accuracy {100 * totals['correct'] / seen:5.1f}%",
+                )
         if not np.all([np.all(np.isfinite(p)) for p in params]):
             raise FloatingPointError(
                 f"train: the parameters became NaN or infinite in epoch {epoch + 1}; "
-                f"try a smaller learning rate than {optimizer.learning_rate}")
+                f"try a smaller learning rate than {optimizer.learning_rate}"
+            )
         history["loss"].append(totals["loss"] / n)
         history["accuracy"].append(totals["correct"] / n)
         history["rate_loss"].append(totals["rate_loss"] / n)
@@ -142,8 +174,14 @@ def train(network, inputs, targets, epochs=10, batch_size=64, optimizer=None, se
             history["val_accuracy"].append(float((predicted == val_labels).mean()))
             summary += f"  val accuracy {100 * history['val_accuracy'][-1]:5.1f}%"
         if progress_bar:
-            _progress(epoch, epochs, n_batches, n_batches,
-                      f"{summary}  {history['seconds'][-1]:.1f} s", finished=True)
+            _progress(
+                epoch,
+                epochs,
+                n_batches,
+                n_batches,
+                f"{summary}  {history['seconds'][-1]:.1f} s",
+                finished=True,
+            )
     return history
 
 
@@ -152,23 +190,30 @@ def _check_labels(labels, n, n_classes, owner):
     if labels.ndim > 1 and all(s == 1 for s in labels.shape[1:]):
         labels = labels.reshape(len(labels))  # NengoDL-style (n, 1, 1) labels
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{owner}: labels must be integer class numbers of shape (n,), "
-                         f"got shape {labels.shape} and dtype {labels.dtype}")
+        raise ValueError(
+            f"{owner}: labels must be integer class numbers of shape (n,), "
+            f"got shape {labels.shape} and dtype {labels.dtype}"
+        )
     if len(labels) != n:
-        raise ValueError(f"{owner}: there are {n} input items but {len(labels)} labels; "
-                         "give one label per item")
+        raise ValueError(
+            f"{owner}: there are {n} input items but {len(labels)} labels; give one label per item"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"{owner}: labels must be 0 to {n_classes - 1} (the output has "
-                         f"{n_classes} values), got {labels.min()} to {labels.max()}")
+        raise ValueError(
+            f"{owner}: labels must be 0 to {n_classes - 1} (the output has "
+            f"{n_classes} values), got {labels.min()} to {labels.max()}"
+        )
     return labels.astype(np.intp)
 
 
 def _progress(epoch, epochs, n_done, total, message, finished=False, width=30):
-    """One progress line per epoch on standard output (never stderr, which
-    nbgrader counts against a grading cell)."""
+    """Progress of one epoch: a bar redrawn after every batch on a terminal; in
+    a log (not a terminal), only the line that ends the epoch."""
+    if not (finished or on_terminal()):
+        return
     filled = width * n_done // total
-    sys.stdout.write(f"\repoch {epoch + 1:>{len(str(epochs))}}/{epochs} "
-                     f"[{'#' * filled}{'.' * (width - filled)}] {n_done}/{total}  {message}")
-    if finished:
-        sys.stdout.write("\n")
-    sys.stdout.flush()
+    show_progress(
+        f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs} "
+        f"[{'#' * filled}{'.' * (width - filled)}] {n_done}/{total}  {message}",
+        finished,
+    )

@@ -21,8 +21,9 @@ class Adam:
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        self.learning_rate = check_number("Adam", "learning_rate", learning_rate,
-                                          low=0, low_open=True)
+        self.learning_rate = check_number(
+            "Adam", "learning_rate", learning_rate, low=0, low_open=True
+        )
         self.beta_1 = check_number("Adam", "beta_1", beta_1, low=0, high=1)
         self.beta_2 = check_number("Adam", "beta_2", beta_2, low=0, high=1)
         self.epsilon = check_number("Adam", "epsilon", epsilon, low=0, low_open=True)
@@ -44,8 +45,9 @@ class Adam:
             m += (1 - self.beta_1) * g
             v *= self.beta_2
             v += (1 - self.beta_2) * g * g
-            p -= self.learning_rate * (m / correction_1) / (np.sqrt(v / correction_2)
-                                                            + self.epsilon)
+            p -= (
+                self.learning_rate * (m / correction_1) / (np.sqrt(v / correction_2) + self.epsilon)
+            )
 
 
 class RMSprop:
@@ -58,8 +60,9 @@ class RMSprop:
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
-        self.learning_rate = check_number("RMSprop", "learning_rate", learning_rate,
-                                          low=0, low_open=True)
+        self.learning_rate = check_number(
+            "RMSprop", "learning_rate", learning_rate, low=0, low_open=True
+        )
         self.rho = check_number("RMSprop", "rho", rho, low=0, high=1)
         self.epsilon = check_number("RMSprop", "epsilon", epsilon, low=0, low_open=True)
         self.v = None

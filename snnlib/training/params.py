@@ -32,8 +32,10 @@ def param_keys(network):
 
 def get_params(network):
     """The network's kernels and biases as ``{key: array}`` (copies; see `param_keys`)."""
-    return {key: np.array(getattr(conn.transform, what))
-            for key, (conn, what) in param_keys(network).items()}
+    return {
+        key: np.array(getattr(conn.transform, what))
+        for key, (conn, what) in param_keys(network).items()
+    }
 
 
 def set_params(network, params, source="params"):
@@ -49,22 +51,26 @@ def set_params(network, params, source="params"):
     if missing or extra:
         problems = []
         if missing:
-            problems.append("missing " + ", ".join(
-                f"{k} (for {keys[k][0]!r})" for k in missing))
+            problems.append("missing " + ", ".join(f"{k} (for {keys[k][0]!r})" for k in missing))
         if extra:
             problems.append("unexpected " + ", ".join(extra))
-        raise ValueError(f"{source} does not fit this network: {'; '.join(problems)}. "
-                         f"The network's parameters are {list(keys)}")
+        raise ValueError(
+            f"{source} does not fit this network: {'; '.join(problems)}. "
+            f"The network's parameters are {list(keys)}"
+        )
     checked = {}
     for key, (conn, what) in keys.items():
         value = np.asarray(params[key])
         expected = getattr(conn.transform, what).shape
         if value.shape != expected:
-            raise ValueError(f"{source}: {key} has shape {value.shape}, but {conn!r} "
-                             f"({conn.transform!r}) needs {what} of shape {expected}")
+            raise ValueError(
+                f"{source}: {key} has shape {value.shape}, but {conn!r} "
+                f"({conn.transform!r}) needs {what} of shape {expected}"
+            )
         if not np.issubdtype(value.dtype, np.floating) or not np.all(np.isfinite(value)):
-            raise ValueError(f"{source}: {key} must be finite floating-point numbers, got "
-                             f"dtype {value.dtype}")
+            raise ValueError(
+                f"{source}: {key} must be finite floating-point numbers, got dtype {value.dtype}"
+            )
         checked[key] = value
     for key, (conn, what) in keys.items():  # only once everything is checked
         setattr(conn.transform, what, checked[key].astype(np.float64))
@@ -103,14 +109,18 @@ def read_params(path):
     """Read a parameter ``.npz`` file into ``{key: array}``, with clear errors."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"parameter file {path} not found; make one with "
-                                "save_params(network, path) or train it first")
+        raise FileNotFoundError(
+            f"parameter file {path} not found; make one with "
+            "save_params(network, path) or train it first"
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        raise ValueError(f"parameter file {path} is damaged or not an .npz file of "
-                         f"parameters ({type(error).__name__}: {error})") from None
+        raise ValueError(
+            f"parameter file {path} is damaged or not an .npz file of "
+            f"parameters ({type(error).__name__}: {error})"
+        ) from None
 
 
 # --- firing-rate scaling ---------------------------------------------------------

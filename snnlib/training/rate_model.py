@@ -66,16 +66,20 @@ def rate_functions(neuron_type, lif_smoothing=0.05):
     if isinstance(neuron_type, SoftLIFRate):
         return neuron_type.rates, neuron_type.derivative
     if isinstance(neuron_type, LIFRate):  # LIF and LIFRate
-        lif_smoothing = check_number("rate_functions", "lif_smoothing", lif_smoothing,
-                                     low=0, low_open=True)
-        params = dict(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
-                      amplitude=neuron_type.amplitude)
+        lif_smoothing = check_number(
+            "rate_functions", "lif_smoothing", lif_smoothing, low=0, low_open=True
+        )
+        params = dict(
+            tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref, amplitude=neuron_type.amplitude
+        )
         return LIFRate(**params).rates, SoftLIFRate(sigma=lif_smoothing, **params).derivative
     if isinstance(neuron_type, RectifiedLinear):  # and SpikingRectifiedLinear
         relu = RectifiedLinear(amplitude=neuron_type.amplitude)
         return relu.rates, relu.derivative
-    raise TypeError(f"training has no rate equivalent for {neuron_type!r}; use LIF, "
-                    "LIFRate, SoftLIFRate, RectifiedLinear or SpikingRectifiedLinear")
+    raise TypeError(
+        f"training has no rate equivalent for {neuron_type!r}; use LIF, "
+        "LIFRate, SoftLIFRate, RectifiedLinear or SpikingRectifiedLinear"
+    )
 
 
 # --- transforms: forward and backward --------------------------------------------
@@ -127,8 +131,8 @@ def conv2d_backward(conv, dy, patches, shape_in, need_dx=True):
     dpatches = (dy @ kernel2.T).reshape(batch, out_h, out_w, kh * kw, C)
     dx = np.zeros((batch, H + sum(pad_h), W + sum(pad_w), C), dtype=dy.dtype)
     for index, (a, b) in enumerate((a, b) for a in range(kh) for b in range(kw)):
-        dx[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :] += dpatches[:, :, :, index, :]
-    dx = dx[:, pad_h[0]:pad_h[0] + H, pad_w[0]:pad_w[0] + W, :]
+        dx[:, a : a + sh * out_h : sh, b : b + sw * out_w : sw, :] += dpatches[:, :, :, index, :]
+    dx = dx[:, pad_h[0] : pad_h[0] + H, pad_w[0] : pad_w[0] + W, :]
     return dx.reshape(batch, -1), dkernel, dbias
 
 
@@ -196,14 +200,15 @@ class RateTarget:
         if not isinstance(neurons, Neurons):
             raise TypeError(f"RateTarget: neurons must be a Neurons object, got {neurons!r}")
         self.neurons = neurons
-        self.target_hz = check_number("RateTarget", "target_hz", target_hz, low=0,
-                                      low_open=True)
+        self.target_hz = check_number("RateTarget", "target_hz", target_hz, low=0, low_open=True)
         self.weight = check_number("RateTarget", "weight", weight, low=0)
         self.active_only = bool(active_only)
 
     def __repr__(self):
-        return (f"RateTarget({self.neurons!r}, target_hz={self.target_hz}, "
-                f"weight={self.weight}, active_only={self.active_only})")
+        return (
+            f"RateTarget({self.neurons!r}, target_hz={self.target_hz}, "
+            f"weight={self.weight}, active_only={self.active_only})"
+        )
 
     def loss_and_grad(self, output, amplitude):
         """The penalty, its gradient with respect to the layer's ``output``, and the
@@ -240,8 +245,7 @@ class RateNetwork:
         Extra layers whose outputs are kept (e.g. for rate regularisation).
     """
 
-    def __init__(self, network, output, inputs, lif_smoothing=0.05, trainable=None,
-                 watch=()):
+    def __init__(self, network, output, inputs, lif_smoothing=0.05, trainable=None, watch=()):
         if not isinstance(network, Network):
             raise TypeError(f"RateNetwork: network must be a Network, got {network!r}")
         self.network = network
@@ -249,32 +253,40 @@ class RateNetwork:
         self.inputs = list(inputs)
         for node in self.inputs:
             if not (isinstance(node, Node) and node in network.nodes and node.is_input):
-                raise ValueError(f"RateNetwork: {node!r} is not an input node of {network!r}; "
-                                 "data can only be given for input nodes (Node(output=...))")
+                raise ValueError(
+                    f"RateNetwork: {node!r} is not an input node of {network!r}; "
+                    "data can only be given for input nodes (Node(output=...))"
+                )
         self.watch = [_target_of(network, w, "watched layer") for w in watch]
         self.incoming = incoming_connections(network)
         # in rate mode every connection counts, filtered or not
         self.order = dependency_order(
-            [self.output] + self.watch, self.incoming,
+            [self.output] + self.watch,
+            self.incoming,
             on_loop="RateNetwork: the network has a loop; rate-mode training needs a "
-                    "feedforward network")
+            "feedforward network",
+        )
         needed = set(self.order)
         self.connections = [c for c in network.connections if c.post in needed]
         if trainable is None:
             trainable = [c for c in self.connections if isinstance(c.transform, Transform)]
         for conn in trainable:
             if conn not in network.connections or not isinstance(conn.transform, Transform):
-                raise ValueError(f"RateNetwork: {conn!r} cannot be trained: it must be a "
-                                 "connection of this network with a Dense or Conv2D transform")
+                raise ValueError(
+                    f"RateNetwork: {conn!r} cannot be trained: it must be a "
+                    "connection of this network with a Dense or Conv2D transform"
+                )
         self.trainable = list(trainable)
-        self.rates = {n: rate_functions(n.neuron_type, lif_smoothing)
-                      for n in network.neurons if n in needed}
+        self.rates = {
+            n: rate_functions(n.neuron_type, lif_smoothing) for n in network.neurons if n in needed
+        }
         # whether anything trainable lies upstream of an object (else its gradient
         # is not needed); self.order lists inputs first
         self._upstream = {}
         for obj in self.order:
-            self._upstream[obj] = any(c in self.trainable or self._upstream[c.pre]
-                                      for c in self.incoming[obj])
+            self._upstream[obj] = any(
+                c in self.trainable or self._upstream[c.pre] for c in self.incoming[obj]
+            )
 
     def parameters(self):
         """The trainable arrays (kernels and biases), in a fixed order."""
@@ -355,9 +367,10 @@ class RateNetwork:
         ordered = []
         for conn in self.trainable:
             if conn not in param_grads:  # the loss does not depend on it
-                param_grads[conn] = (np.zeros_like(conn.transform.kernel),
-                                     None if conn.transform.bias is None
-                                     else np.zeros_like(conn.transform.bias))
+                param_grads[conn] = (
+                    np.zeros_like(conn.transform.kernel),
+                    None if conn.transform.bias is None else np.zeros_like(conn.transform.bias),
+                )
             d_kernel, d_bias = param_grads[conn]
             ordered.append(d_kernel)
             if conn.transform.use_bias:
@@ -376,7 +389,7 @@ class RateNetwork:
         n = _check_data(self, inputs)
         pieces = []
         for start in range(0, n, batch_size):
-            batch = {node: x[start:start + batch_size] for node, x in inputs.items()}
+            batch = {node: x[start : start + batch_size] for node, x in inputs.items()}
             pieces.append(self.forward(batch, dtype=dtype)[self.output])
         return np.concatenate(pieces)
 
@@ -400,12 +413,15 @@ def _check_data(model, inputs):
         raise ValueError(f"no data given for input node(s) {missing}")
     for node, x in inputs.items():
         if node not in model.inputs:
-            raise ValueError(f"data given for {node!r}, which is not one of the inputs "
-                             f"{model.inputs}")
+            raise ValueError(
+                f"data given for {node!r}, which is not one of the inputs {model.inputs}"
+            )
         x = np.asarray(x)
         if x.ndim < 2 or int(np.prod(x.shape[1:])) != node.size:
-            raise ValueError(f"data for {node!r} has shape {x.shape}; expected "
-                             f"(n, {node.size}) or (n,) + {node.shape}, one row per item")
+            raise ValueError(
+                f"data for {node!r} has shape {x.shape}; expected "
+                f"(n, {node.size}) or (n,) + {node.shape}, one row per item"
+            )
         counts.add(len(x))
     if len(counts) > 1:
         raise ValueError(f"the input arrays have different numbers of items {sorted(counts)}")

@@ -5,11 +5,11 @@ import numbers
 
 import numpy as np
 
+from snnlib.course.widgets.common import DT, SYNAPSE_KINDS, _aligned, _axes_of, _show, new_figure
 from snnlib.network import Connection, Network, Neurons, Node, Probe
 from snnlib.neurons import LIF, gain_bias
 from snnlib.simulator import Simulator
 from snnlib.synapses import Alpha, Lowpass
-from snnlib.widgets.common import DT, SYNAPSE_KINDS, _aligned, _axes_of, _show, new_figure
 
 # --- lecture 04: synapses -------------------------------------------------------------
 
@@ -49,8 +49,15 @@ def compute_impulse_response(kind="Lowpass", tau=0.01, dt=DT, t_end=0.1):
             h = np.exp(-t_fine / tau) / tau
         else:
             h = t_fine * np.exp(-t_fine / tau) / tau**2
-    return {"t": t, "y": y, "t_fine": t_fine, "h": h, "area": float(y.sum() * dt),
-            "kind": kind, "tau": tau}
+    return {
+        "t": t,
+        "y": y,
+        "t_fine": t_fine,
+        "h": h,
+        "area": float(y.sum() * dt),
+        "kind": kind,
+        "tau": tau,
+    }
 
 
 def draw_impulse_response(result, fig=None):
@@ -60,8 +67,9 @@ def draw_impulse_response(result, fig=None):
         ax.plot(result["t_fine"] * 1000, result["h"], "-", lw=1, label="h(t), continuous")
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("response (1/s)")
-    ax.set_title(f"{result['kind']}, tau = {result['tau'] * 1000:.0f} ms: "
-                 f"area {result['area']:.3f}")
+    ax.set_title(
+        f"{result['kind']}, tau = {result['tau'] * 1000:.0f} ms: area {result['area']:.3f}"
+    )
     ax.legend(fontsize=8)
     return fig
 
@@ -72,11 +80,20 @@ def impulse_explorer():
     def update(kind="Lowpass", tau=0.01):
         _show(draw_impulse_response(compute_impulse_response(kind, tau)))
 
-    return w.interactive(update, **_aligned(
-        kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
-        tau=w.FloatSlider(value=0.01, min=0.002, max=0.05, step=0.002, readout_format=".3f",
-                          description="tau (s)"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
+            tau=w.FloatSlider(
+                value=0.01,
+                min=0.002,
+                max=0.05,
+                step=0.002,
+                readout_format=".3f",
+                description="tau (s)",
+            ),
+        ),
+    )
 
 
 def compute_synapse_demo(kind="Lowpass", tau=0.01, x=0.5, n_steps=300, dt=DT):
@@ -117,17 +134,27 @@ def compute_synapse_demo(kind="Lowpass", tau=0.01, x=0.5, n_steps=300, dt=DT):
         Connection(pre, delivered, synapse=synapse)
         post_conn = Neurons(1, neuron_type, gain=gain, bias=bias, label="post_conn")
         Connection(delivered, post_conn, synapse=None)
-        probes = {"pre": Probe(pre), "pre_probe": Probe(pre, synapse=synapse),
-                  "delivered": Probe(delivered), "post_probe": Probe(post_probe),
-                  "post_conn": Probe(post_conn)}
+        probes = {
+            "pre": Probe(pre),
+            "pre_probe": Probe(pre, synapse=synapse),
+            "delivered": Probe(delivered),
+            "post_probe": Probe(post_probe),
+            "post_conn": Probe(post_conn),
+        }
     sim = Simulator(net, dt=dt, dtype=np.float64)
     data = sim.run_steps(int(n_steps))
     result = {name: data[p][0, :, 0] for name, p in probes.items()}
-    result.update(t=sim.trange(), kind=kind, tau=tau, dt=dt, x=x,
-                  spike_height=neuron_type.amplitude / dt,
-                  n_pre=int((result["pre"] > 0).sum()),
-                  n_post_probe=int((result["post_probe"] > 0).sum()),
-                  n_post_conn=int((result["post_conn"] > 0).sum()))
+    result.update(
+        t=sim.trange(),
+        kind=kind,
+        tau=tau,
+        dt=dt,
+        x=x,
+        spike_height=neuron_type.amplitude / dt,
+        n_pre=int((result["pre"] > 0).sum()),
+        n_post_probe=int((result["post_probe"] > 0).sum()),
+        n_post_conn=int((result["post_conn"] > 0).sum()),
+    )
     return result
 
 
@@ -140,35 +167,49 @@ def draw_synapse_demo(result, fig=None):
         axes = fig.subplots(2, 2, sharex=True)
     t_ms = result["t"] * 1000
     height = result["spike_height"]
-    syn = "None" if result["kind"] == "None" else \
-        f"{result['kind']}({result['tau'] * 1000:.0f} ms)"
+    syn = "None" if result["kind"] == "None" else f"{result['kind']}({result['tau'] * 1000:.0f} ms)"
 
     filtered_max = max(result["pre_probe"].max(), result["delivered"].max())
     top = height * 1.05 if result["kind"] == "None" else max(2.5 * filtered_max, 0.1)
     mean = result["n_pre"] * 0.01 / result["t"][-1]  # amplitude times the rate
     for ax in axes[0]:
-        ax.vlines(t_ms[result["pre"] > 0], 0, height, color="0.75", lw=1,
-                  label=f"pre spikes ({height:.0f} high" + (")" if top > height else ", cut off)"))
+        ax.vlines(
+            t_ms[result["pre"] > 0],
+            0,
+            height,
+            color="0.75",
+            lw=1,
+            label=f"pre spikes ({height:.0f} high" + (")" if top > height else ", cut off)"),
+        )
         ax.axhline(mean, color="k", ls=":", lw=1, label=f"amplitude x rate = {mean:.2f}")
         ax.set_ylabel("value (output units)")
         ax.set_ylim(0, top)
-    axes[0, 0].plot(t_ms, result["pre_probe"], color="C0", lw=1.5,
-                    label=f"probe record, synapse {syn}")
+    axes[0, 0].plot(
+        t_ms, result["pre_probe"], color="C0", lw=1.5, label=f"probe record, synapse {syn}"
+    )
     axes[0, 0].set_title("synapse on the PROBE: only the record changes", fontsize=10)
-    axes[0, 1].plot(t_ms, result["delivered"], color="C1", lw=1.5,
-                    label=f"delivered by connection, synapse {syn}")
+    axes[0, 1].plot(
+        t_ms,
+        result["delivered"],
+        color="C1",
+        lw=1.5,
+        label=f"delivered by connection, synapse {syn}",
+    )
     axes[0, 1].set_title("synapse on the CONNECTION: the next layer gets this", fontsize=10)
     for ax in axes[0]:
         ax.legend(fontsize=8, loc="upper right")
 
     for ax, key, conn in ((axes[1, 0], "post_probe", "None"), (axes[1, 1], "post_conn", syn)):
         spikes = t_ms[result[key] > 0]
-        ax.eventplot([t_ms[result["pre"] > 0], spikes], lineoffsets=[1, 0], linelengths=0.8,
-                     colors=["0.6", "C3"])
+        ax.eventplot(
+            [t_ms[result["pre"] > 0], spikes],
+            lineoffsets=[1, 0],
+            linelengths=0.8,
+            colors=["0.6", "C3"],
+        )
         ax.set_yticks([0, 1], ["next LIF", "pre"])
         ax.set_xlabel("time (ms)")
-        ax.set_title(f"connection synapse {conn}: next LIF fires {len(spikes)} spikes",
-                     fontsize=10)
+        ax.set_title(f"connection synapse {conn}: next LIF fires {len(spikes)} spikes", fontsize=10)
     return fig
 
 
@@ -179,12 +220,22 @@ def synapse_explorer():
     def update(kind="Lowpass", tau=0.01, x=0.5):
         _show(draw_synapse_demo(compute_synapse_demo(kind, tau, x)))
 
-    return w.interactive(update, **_aligned(
-        kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
-        tau=w.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.1,
-                             readout_format=".3f", description="tau (s)"),
-        x=w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="input x"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            kind=w.Dropdown(options=list(SYNAPSE_KINDS), value="Lowpass", description="synapse"),
+            tau=w.FloatLogSlider(
+                value=0.01,
+                base=10,
+                min=-3,
+                max=-1,
+                step=0.1,
+                readout_format=".3f",
+                description="tau (s)",
+            ),
+            x=w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="input x"),
+        ),
+    )
 
 
 def compute_delay_demo(synapses=(None, 0, 0.005), n_steps=8, dt=DT):
@@ -194,6 +245,7 @@ def compute_delay_demo(synapses=(None, 0, 0.005), n_steps=8, dt=DT):
     ``None`` delivers in the same step; any filter, even ``0`` (``Lowpass(0)``,
     which does not smooth), one step later.
     """
+
     def step_input(t):
         return [1.0 if t >= 3 * dt - 1e-12 else 0.0]
 
@@ -207,8 +259,11 @@ def compute_delay_demo(synapses=(None, 0, 0.005), n_steps=8, dt=DT):
             outs[_synapse_name(syn)] = Probe(node)
     sim = Simulator(net, dt=dt, dtype=np.float64)
     data = sim.run_steps(n_steps)
-    return {"t": sim.trange(), "input": data[p_in][0, :, 0],
-            "delivered": {k: data[p][0, :, 0] for k, p in outs.items()}}
+    return {
+        "t": sim.trange(),
+        "input": data[p_in][0, :, 0],
+        "delivered": {k: data[p][0, :, 0] for k, p in outs.items()},
+    }
 
 
 def _synapse_name(synapse):

@@ -5,11 +5,11 @@ import threading
 
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 from snnlib.network import Probe
 from snnlib.simulator import Simulator
 from snnlib.synapses import Lowpass
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 
 # --- lectures 05 and 06: the spiking CNN ------------------------------------------------
 
@@ -42,12 +42,13 @@ def _run_key(params, synapse, scale, n_digits, n_steps):
 
 def _build_for_run(params, synapse, scale):
     """The tutorial network without output synapse, with probes on its LIF layers."""
-    from snnlib import mnist
+    from snnlib.course import mnist
 
     if isinstance(params, str) and params == "pretrained" and not mnist.PRETRAINED_PATH.exists():
         raise FileNotFoundError(f"the pretrained weights {mnist.PRETRAINED_PATH} are missing")
-    model = mnist.build_network(params, synapse=synapse, scale=scale, probe_synapse=None,
-                                learner_probes=False)
+    model = mnist.build_network(
+        params, synapse=synapse, scale=scale, probe_synapse=None, learner_probes=False
+    )
     with model.network:
         lif_probes = {name: Probe(model.layers[name]) for name in LIF_LAYERS}
     return model, lif_probes
@@ -62,8 +63,11 @@ def _simulate_run(model, lif_probes, n_digits, n_steps):
         "output": data[model.probes["output"]],
         "spikes": {name: (data[p] > 0).sum(axis=2) for name, p in lif_probes.items()},
         "n_neurons": {name: p.size for name, p in lif_probes.items()},
-        "labels": labels, "images": images, "synapse": model.settings["synapse"],
-        "scale": model.settings["scale"], "n_steps": int(n_steps),
+        "labels": labels,
+        "images": images,
+        "synapse": model.settings["synapse"],
+        "scale": model.settings["scale"],
+        "n_steps": int(n_steps),
     }
 
 
@@ -74,9 +78,8 @@ def _store_run(key, run):
         _network_runs[key] = run
 
 
-def compute_network_run(params="pretrained", synapse=None, scale=1.0, n_digits=40,
-                        n_steps=40):
-    """Run the tutorial network (`snnlib.mnist.build_network`) on the first
+def compute_network_run(params="pretrained", synapse=None, scale=1.0, n_digits=40, n_steps=40):
+    """Run the tutorial network (`snnlib.course.mnist.build_network`) on the first
     ``n_digits`` bundled test digits for ``n_steps`` steps, once per setting.
 
     The output is probed **without** a synapse, so that any probe synapse can be
@@ -150,8 +153,15 @@ def probe_record(raw, probe_synapse, dt=DT):
     return np.concatenate([np.zeros_like(filtered[:, :1]), filtered[:, :-1]], axis=1)
 
 
-def compute_network_demo(n_steps=30, synapse=None, probe_synapse=0.1, scale=1.0,
-                         params="pretrained", n_digits=40, max_steps=40):
+def compute_network_demo(
+    n_steps=30,
+    synapse=None,
+    probe_synapse=0.1,
+    scale=1.0,
+    params="pretrained",
+    n_digits=40,
+    max_steps=40,
+):
     """The network explorer's numbers for one setting.
 
     Returns
@@ -168,14 +178,24 @@ def compute_network_demo(n_steps=30, synapse=None, probe_synapse=0.1, scale=1.0,
     output = probe_record(run["output"][:, :n_steps], probe_synapse)
     over_steps = (output.argmax(axis=2) == run["labels"][:, None]).mean(axis=0)
     counts = {name: s[:, :n_steps].sum(axis=1) for name, s in run["spikes"].items()}
-    rates = {name: float(c.mean() / (run["n_neurons"][name] * n_steps * DT))
-             for name, c in counts.items()}
-    return {"output": output, "accuracy_over_steps": over_steps,
-            "accuracy": float(over_steps[-1]), "predictions": output[:, -1].argmax(axis=1),
-            "labels": run["labels"], "images": run["images"], "rates_hz": rates,
-            "spikes_per_image": float(sum(c.mean() for c in counts.values())),
-            "n_steps": n_steps, "synapse": synapse, "probe_synapse": probe_synapse,
-            "scale": float(scale)}
+    rates = {
+        name: float(c.mean() / (run["n_neurons"][name] * n_steps * DT))
+        for name, c in counts.items()
+    }
+    return {
+        "output": output,
+        "accuracy_over_steps": over_steps,
+        "accuracy": float(over_steps[-1]),
+        "predictions": output[:, -1].argmax(axis=1),
+        "labels": run["labels"],
+        "images": run["images"],
+        "rates_hz": rates,
+        "spikes_per_image": float(sum(c.mean() for c in counts.values())),
+        "n_steps": n_steps,
+        "synapse": synapse,
+        "probe_synapse": probe_synapse,
+        "scale": float(scale),
+    }
 
 
 def _seconds(value):
@@ -188,15 +208,18 @@ def draw_network_demo(result, digit=0, fig=None):
     images, labels = result["images"], result["labels"]
     digit = int(np.clip(digit, 0, len(labels) - 1))
     ax_img.imshow(images[digit], cmap="gray")
-    ax_img.set_title(f"digit {digit}: label {labels[digit]}, "
-                     f"says {result['predictions'][digit]}")
+    ax_img.set_title(f"digit {digit}: label {labels[digit]}, says {result['predictions'][digit]}")
     ax_img.set_xticks([])
     ax_img.set_yticks([])
 
     t_ms = np.arange(1, result["n_steps"] + 1) * DT * 1000
     for c in range(10):
-        ax_out.plot(t_ms, result["output"][digit, :, c], lw=2.5 if c == labels[digit] else 0.8,
-                    label=str(c) if c == labels[digit] else None)
+        ax_out.plot(
+            t_ms,
+            result["output"][digit, :, c],
+            lw=2.5 if c == labels[digit] else 0.8,
+            label=str(c) if c == labels[digit] else None,
+        )
     ax_out.set_xlabel("time (ms)")
     ax_out.set_ylabel("output probe record")
     ax_out.set_title(f"probe synapse {_seconds(result['probe_synapse'])}", fontsize=10)
@@ -206,17 +229,20 @@ def draw_network_demo(result, digit=0, fig=None):
     ax_acc.set_ylim(-5, 105)
     ax_acc.set_xlabel("time (ms) = steps")
     ax_acc.set_ylabel(f"accuracy on {len(labels)} digits (%)")
-    ax_acc.set_title(f"after {result['n_steps']} steps: {100 * result['accuracy']:.0f}%",
-                     fontsize=10)
+    ax_acc.set_title(
+        f"after {result['n_steps']} steps: {100 * result['accuracy']:.0f}%", fontsize=10
+    )
 
     names = list(result["rates_hz"])
     ax_rate.bar(range(len(names)), [result["rates_hz"][n] for n in names], color="C2")
     ax_rate.set_xticks(range(len(names)), names, fontsize=8)
     ax_rate.set_ylabel("mean firing rate (Hz)")
     ax_rate.set_title(f"{result['spikes_per_image']:,.0f} spikes per image", fontsize=10)
-    fig.suptitle(f"connection synapse {_seconds(result['synapse'])}, "
-                 f"firing-rate scale {result['scale']:g}, {result['n_steps']} steps",
-                 fontsize=11)
+    fig.suptitle(
+        f"connection synapse {_seconds(result['synapse'])}, "
+        f"firing-rate scale {result['scale']:g}, {result['n_steps']} steps",
+        fontsize=11,
+    )
     return fig
 
 
@@ -237,35 +263,57 @@ def network_explorer(params="pretrained", n_digits=40, max_steps=40, precompute=
     probe_synapses = {_seconds(v): v for v in NETWORK_PROBE_SYNAPSES}
 
     def update(n_steps=30, synapse="None", probe_synapse="100 ms", scale=1, digit=0):
-        result = compute_network_demo(n_steps, synapses[synapse], probe_synapses[probe_synapse],
-                                      scale, params, n_digits, max_steps)
+        result = compute_network_demo(
+            n_steps,
+            synapses[synapse],
+            probe_synapses[probe_synapse],
+            scale,
+            params,
+            n_digits,
+            max_steps,
+        )
         _show(draw_network_demo(result, digit))
 
-    widget = w.interactive(update, **_aligned(
-        n_steps=w.IntSlider(value=30, min=1, max=max_steps, description="n_steps",
-                            continuous_update=False),
-        synapse=w.Dropdown(options=list(synapses), value="None",
-                           description="connection synapse"),
-        probe_synapse=w.Dropdown(options=list(probe_synapses), value="100 ms",
-                                 description="probe synapse"),
-        scale=w.Dropdown(options=NETWORK_SCALES, value=1, description="rate scale"),
-        digit=w.IntSlider(value=0, min=0, max=n_digits - 1, description="digit",
-                          continuous_update=False),
-    ))
+    widget = w.interactive(
+        update,
+        **_aligned(
+            n_steps=w.IntSlider(
+                value=30, min=1, max=max_steps, description="n_steps", continuous_update=False
+            ),
+            synapse=w.Dropdown(
+                options=list(synapses), value="None", description="connection synapse"
+            ),
+            probe_synapse=w.Dropdown(
+                options=list(probe_synapses), value="100 ms", description="probe synapse"
+            ),
+            scale=w.Dropdown(options=NETWORK_SCALES, value=1, description="rate scale"),
+            digit=w.IntSlider(
+                value=0, min=0, max=n_digits - 1, description="digit", continuous_update=False
+            ),
+        ),
+    )
     widget.precompute_thread = None
     if precompute:
         # one knob at a time first (what a student tries first), then the rest
-        grid = ([(None, s) for s in NETWORK_SCALES] + [(syn, 1) for syn in NETWORK_SYNAPSES]
-                + [(syn, s) for syn in NETWORK_SYNAPSES for s in NETWORK_SCALES])
+        grid = (
+            [(None, s) for s in NETWORK_SCALES]
+            + [(syn, 1) for syn in NETWORK_SYNAPSES]
+            + [(syn, s) for syn in NETWORK_SYNAPSES for s in NETWORK_SCALES]
+        )
         widget.precompute_thread = precompute_network_runs(
-            list(dict.fromkeys(grid)), params, n_digits, max_steps)
+            list(dict.fromkeys(grid)), params, n_digits, max_steps
+        )
     return widget
 
 
-def compute_tradeoffs(settings=((None, 1), (0.001, 1), (0.005, 1), (0.01, 1),
-                                (None, 2), (None, 5), (None, 10)),
-                      read_steps=(10, 20, 30, 40), probe_synapse=0.1, params="pretrained",
-                      n_digits=40, max_steps=40):
+def compute_tradeoffs(
+    settings=((None, 1), (0.001, 1), (0.005, 1), (0.01, 1), (None, 2), (None, 5), (None, 10)),
+    read_steps=(10, 20, 30, 40),
+    probe_synapse=0.1,
+    params="pretrained",
+    n_digits=40,
+    max_steps=40,
+):
     """Accuracy and spike count for each ``(connection synapse, scale)`` in
     ``settings``, read after each of ``read_steps`` (one cached run per setting).
 
@@ -275,20 +323,35 @@ def compute_tradeoffs(settings=((None, 1), (0.001, 1), (0.005, 1), (0.01, 1),
     rows = []
     for synapse, scale in settings:
         for n_steps in read_steps:
-            r = compute_network_demo(n_steps, synapse, probe_synapse, scale, params,
-                                     n_digits, max_steps)
-            rows.append({"synapse": synapse, "scale": float(scale), "n_steps": n_steps,
-                         "accuracy": r["accuracy"], "spikes_per_image": r["spikes_per_image"],
-                         "rates_hz": r["rates_hz"]})
+            r = compute_network_demo(
+                n_steps, synapse, probe_synapse, scale, params, n_digits, max_steps
+            )
+            rows.append(
+                {
+                    "synapse": synapse,
+                    "scale": float(scale),
+                    "n_steps": n_steps,
+                    "accuracy": r["accuracy"],
+                    "spikes_per_image": r["spikes_per_image"],
+                    "rates_hz": r["rates_hz"],
+                }
+            )
     return rows
 
 
 def tradeoff_table(rows):
     """`compute_tradeoffs` rows as printable dicts (for `format_table`)."""
-    return [{"connection synapse": _seconds(r["synapse"]), "rate scale": f"{r['scale']:g}",
-             "n_steps": r["n_steps"], "accuracy %": round(100 * r["accuracy"]),
-             "spikes per image": round(r["spikes_per_image"]),
-             "conv3_lif Hz": round(r["rates_hz"]["conv3_lif"], 1)} for r in rows]
+    return [
+        {
+            "connection synapse": _seconds(r["synapse"]),
+            "rate scale": f"{r['scale']:g}",
+            "n_steps": r["n_steps"],
+            "accuracy %": round(100 * r["accuracy"]),
+            "spikes per image": round(r["spikes_per_image"]),
+            "conv3_lif Hz": round(r["rates_hz"]["conv3_lif"], 1),
+        }
+        for r in rows
+    ]
 
 
 def draw_tradeoffs(rows, fig=None):
@@ -299,11 +362,16 @@ def draw_tradeoffs(rows, fig=None):
         mine = [r for r in rows if (r["synapse"], r["scale"]) == (synapse, scale)]
         x = [r["spikes_per_image"] for r in mine]
         y = [100 * r["accuracy"] for r in mine]
-        ax.plot(x, y, "o-", color=f"C{i}",
-                label=f"synapse {_seconds(synapse)}, scale {scale:g}")
+        ax.plot(x, y, "o-", color=f"C{i}", label=f"synapse {_seconds(synapse)}, scale {scale:g}")
         for r, xi, yi in zip(mine, x, y):
-            ax.annotate(f"{r['n_steps']}", (xi, yi), textcoords="offset points",
-                        xytext=(3, 3), fontsize=7, color=f"C{i}")
+            ax.annotate(
+                f"{r['n_steps']}",
+                (xi, yi),
+                textcoords="offset points",
+                xytext=(3, 3),
+                fontsize=7,
+                color=f"C{i}",
+            )
     ax.set_xscale("symlog", linthresh=100)  # log scale that also shows 0 spikes
     ax.set_xlim(left=0)
     ax.set_xlabel("spikes per image (all LIF layers; log scale above 100)")

@@ -4,20 +4,20 @@ Two sources give the same arrays, ``(x_train, y_train), (x_test, y_test)``, with
 images of shape ``(n, 28, 28)`` and labels of shape ``(n,)``, both uint8:
 
 - **bundled**: 5,000 real MNIST digits shipped inside snnlib
-  (``snnlib/data/mnist_subset.npz``): 4,000 for training, 1,000 for testing,
-  balanced over the ten classes. See ``snnlib/data/README.md`` for where they
+  (``snnlib/course/data/mnist_subset.npz``): 4,000 for training, 1,000 for testing,
+  balanced over the ten classes. See ``snnlib/course/data/README.md`` for where they
   come from and how the split was made.
 - **full**: the 60,000 + 10,000 digits of MNIST, read from the four IDX files
   (gzipped or not) in a directory of yours, or in the one named by the
   ``SNNLIB_DATA`` environment variable. ``download_mnist`` fetches them, or from
-  a shell ``python -m snnlib.datasets download DIR``.
+  a shell ``python -m snnlib.course.datasets download DIR``.
 
 ``load_mnist`` picks the full data when it finds it, else the bundled subset,
 and says which. ``images_to_inputs`` turns images into a network's input.
 
 Examples
 --------
->>> from snnlib.datasets import load_mnist, images_to_inputs
+>>> from snnlib.course.datasets import load_mnist, images_to_inputs
 >>> (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
 >>> images_to_inputs(x_test[:5]).shape
 (5, 784)
@@ -47,8 +47,12 @@ MNIST_FILES = {
 
 # The published sha256 checksums of the gzipped files.
 MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "train-images-idx3-ubyte.gz": (
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+    ),
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
@@ -225,7 +229,7 @@ def load_idx_directory(directory):
         raise FileNotFoundError(
             f"full MNIST is not complete in {directory}: missing "
             + ", ".join(f"{name}[.gz]" for name in missing)
-            + "; run `python -m snnlib.datasets download DIR` to fetch the files"
+            + "; run `python -m snnlib.course.datasets download DIR` to fetch the files"
         )
     paths = {key: _idx_path(directory, name) for key, name in MNIST_FILES.items()}
     sets = {}
@@ -553,14 +557,16 @@ def download_mnist(
 
 
 def main(argv=None):
-    """Command line: ``python -m snnlib.datasets download [DIR]``."""
+    """Command line: ``python -m snnlib.course.datasets download [DIR]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m snnlib.datasets", description="MNIST for snnlib."
+        prog="python -m snnlib.course.datasets", description="MNIST for snnlib."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download", help="download full MNIST and check its checksums")
     download.add_argument(
-        "directory", nargs="?", default=os.environ.get(DATA_ENV) or None,
+        "directory",
+        nargs="?",
+        default=os.environ.get(DATA_ENV) or None,
         help=f"where to put the files (default: ${DATA_ENV})",
     )
     args = parser.parse_args(argv)

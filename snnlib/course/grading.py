@@ -31,7 +31,7 @@ raises ``NotImplementedError``, the same error as its empty solution cell.
 Examples
 --------
 >>> import numpy as np
->>> from snnlib.grading import call, check_array
+>>> from snnlib.course.grading import call, check_array
 >>> def double(x):
 ...     return 2 * x
 >>> check_array("double([1, 2])", call(double, np.array([1, 2])), [2, 4])
@@ -87,9 +87,17 @@ def _wrap(text, width=_VALIDATE_WIDTH):
     """Wrap each line of ``text`` to ``width``, continuing at its indentation."""
     lines = []
     for line in text.split("\n"):
-        indent = line[:len(line) - len(line.lstrip())]
-        lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
-                                   break_long_words=True, break_on_hyphens=False) or [""])
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent + "  ",
+                break_long_words=True,
+                break_on_hyphens=False,
+            )
+            or [""]
+        )
     return "\n".join(lines)
 
 
@@ -127,7 +135,7 @@ def _describe_type(value):
 # --- calling student code ----------------------------------------------------
 
 
-_LIBRARY = str(Path(__file__).resolve().parent)
+_LIBRARY = str(Path(__file__).resolve().parents[1])  # the whole snnlib package
 
 
 def _student_frame(error):
@@ -210,7 +218,7 @@ def _argument_names(function, args, kwargs):
             names.extend(f"{name}[{i}]" for i in range(len(value)))
         elif kind is not inspect.Parameter.VAR_KEYWORD:
             names.append(name)
-    return names[:len(args)], list(kwargs)
+    return names[: len(args)], list(kwargs)
 
 
 def call(function, *args, **kwargs):
@@ -233,15 +241,19 @@ def call(function, *args, **kwargs):
     """
     name = getattr(function, "__name__", repr(function))
     if not callable(function):
-        _fail(f"{name} should be a function, but it is {_describe_type(function)}: "
-              f"{_show(function)}",
-              hint="did a later cell assign a value to the same name? Re-run the "
-                   "cell that defines the function.")
+        _fail(
+            f"{name} should be a function, but it is {_describe_type(function)}: {_show(function)}",
+            hint="did a later cell assign a value to the same name? Re-run the "
+            "cell that defines the function.",
+        )
     given_args = [_copy(a) for a in args]
     given_kwargs = {k: _copy(v) for k, v in kwargs.items()}
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                contextlib.redirect_stderr(sys.stdout):
+        with (
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+            contextlib.redirect_stderr(sys.stdout),
+        ):
             warnings.simplefilter("ignore")
             result = function(*given_args, **given_kwargs)
     except NotImplementedError as error:
@@ -257,22 +269,28 @@ def call(function, *args, **kwargs):
             f"calling {name}(...) raised {type(error).__name__}: {error}{where}"
         ) from None
     names, keywords = _argument_names(function, args, kwargs)
-    pairs = list(zip(names, args, given_args)) + [
-        (k, kwargs[k], given_kwargs[k]) for k in keywords]
+    pairs = list(zip(names, args, given_args)) + [(k, kwargs[k], given_kwargs[k]) for k in keywords]
     for argument, before, after in pairs:
         found = _changed(before, after)
         if found:
             where = argument + found[0]
             if isinstance(before, np.ndarray):
-                hint = (f"work on a copy: `{argument} = np.array({argument}, dtype=float)` "
-                        f"makes a new array; `{argument} += ...` or `{argument}[...] = ...` "
-                        "change the caller's")
+                hint = (
+                    f"work on a copy: `{argument} = np.array({argument}, dtype=float)` "
+                    f"makes a new array; `{argument} += ...` or `{argument}[...] = ...` "
+                    "change the caller's"
+                )
             else:
-                hint = (f"change a copy, not `{where}` itself: e.g. "
-                        f"`{argument} = copy.deepcopy({argument})` first")
-            _fail(f"{name}(...) changed its argument `{argument}` in place: `{where}` "
-                  f"{found[1]}. A function must leave what it is given as it was (the "
-                  "caller may use it again) and return its result.", hint=hint)
+                hint = (
+                    f"change a copy, not `{where}` itself: e.g. "
+                    f"`{argument} = copy.deepcopy({argument})` first"
+                )
+            _fail(
+                f"{name}(...) changed its argument `{argument}` in place: `{where}` "
+                f"{found[1]}. A function must leave what it is given as it was (the "
+                "caller may use it again) and return its result.",
+                hint=hint,
+            )
     return result
 
 
@@ -293,17 +311,21 @@ def unpack(name, got, names):
     names = tuple(names)
     expected = "(" + ", ".join(names) + ")"
     if got is None:
-        _fail(f"{name} returned None; it should return {len(names)} values {expected}.",
-              hint="did you forget the `return` statement?")
+        _fail(
+            f"{name} returned None; it should return {len(names)} values {expected}.",
+            hint="did you forget the `return` statement?",
+        )
     unpackable = isinstance(got, (tuple, list)) or (
-        isinstance(got, np.ndarray) and got.ndim >= 1)  # `a, b = f()` works for these
+        isinstance(got, np.ndarray) and got.ndim >= 1
+    )  # `a, b = f()` works for these
     if not unpackable:
-        _fail(f"{name} returned {_describe_type(got)}; it should return {len(names)} "
-              f"values {expected}.",
-              hint=f"end with `return {', '.join(names)}`")
+        _fail(
+            f"{name} returned {_describe_type(got)}; it should return {len(names)} "
+            f"values {expected}.",
+            hint=f"end with `return {', '.join(names)}`",
+        )
     if len(got) != len(names):
-        _fail(f"{name} returned {len(got)} value(s); it should return {len(names)}: "
-              f"{expected}.")
+        _fail(f"{name} returned {len(got)} value(s); it should return {len(names)}: {expected}.")
     return tuple(got)
 
 
@@ -314,18 +336,25 @@ def _as_float_array(name, got, hint=None):
     """``got`` as a float array, or a failure that says why it is not one.
     ``hint`` is given with a failure (a hint about what to return, not the task's)."""
     if got is None:
-        _fail(f"{name} is None, expected an array of numbers.",
-              hint="did you forget the `return` statement?")
+        _fail(
+            f"{name} is None, expected an array of numbers.",
+            hint="did you forget the `return` statement?",
+        )
     if isinstance(got, (str, bytes, dict, set)):
-        _fail(f"{name} is {_describe_type(got)} ({_show(got)}), expected an array of numbers.",
-              hint=hint)
+        _fail(
+            f"{name} is {_describe_type(got)} ({_show(got)}), expected an array of numbers.",
+            hint=hint,
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             array = np.asarray(got, dtype=float)
     except (TypeError, ValueError) as error:
-        _fail(f"{name} cannot be read as an array of numbers ({error}); got "
-              f"{_describe_type(got)}: {_show(got)}", hint=hint)
+        _fail(
+            f"{name} cannot be read as an array of numbers ({error}); got "
+            f"{_describe_type(got)}: {_show(got)}",
+            hint=hint,
+        )
     return array
 
 
@@ -345,15 +374,18 @@ def check_shape(name, got, expected_shape, hint=None):
     if array.ndim == 2 and array.shape[::-1] == expected_shape:
         message += " It looks transposed (rows and columns swapped)."
     elif array.size == int(np.prod(expected_shape)) and array.ndim != len(expected_shape):
-        message += (f" It has the right number of values, but {array.ndim} axes where "
-                    f"{len(expected_shape)} were expected: an axis of length 1 missing "
-                    "or extra?")
+        message += (
+            f" It has the right number of values, but {array.ndim} axes where "
+            f"{len(expected_shape)} were expected: an axis of length 1 missing "
+            "or extra?"
+        )
     elif array.size == int(np.prod(expected_shape)):
-        message += (" It has the right number of values, so check how you reshape "
-                    "or in which order you stack the axes.")
+        message += (
+            " It has the right number of values, so check how you reshape "
+            "or in which order you stack the axes."
+        )
     elif array.ndim != len(expected_shape):
-        message += (f" It has {array.ndim} axes where {len(expected_shape)} were "
-                    "expected.")
+        message += f" It has {array.ndim} axes where {len(expected_shape)} were expected."
     _fail(message, hint)
 
 
@@ -371,12 +403,17 @@ def _nan_note(values):
     """A sentence about NaN or infinite values among ``values``, or ''."""
     n_nan = int(np.count_nonzero(np.isnan(values)))
     n_inf = int(np.count_nonzero(np.isinf(values)))
-    parts = [f"{n} {'is' if n == 1 else 'are'} {what}"
-             for n, what in ((n_nan, "NaN"), (n_inf, "infinite")) if n]
+    parts = [
+        f"{n} {'is' if n == 1 else 'are'} {what}"
+        for n, what in ((n_nan, "NaN"), (n_inf, "infinite"))
+        if n
+    ]
     if not parts:
         return ""
-    return (f"\nOf your wrong values, {' and '.join(parts)} (a division by zero, 0 / 0, "
-            "or the log of a number <= 0?).")
+    return (
+        f"\nOf your wrong values, {' and '.join(parts)} (a division by zero, 0 / 0, "
+        "or the log of a number <= 0?)."
+    )
 
 
 def check_array(name, got, expected, hint=None, rtol=1e-7, atol=0.0, shape_hint=None):
@@ -404,8 +441,7 @@ def check_array(name, got, expected, hint=None, rtol=1e-7, atol=0.0, shape_hint=
         expected_shown = expected
     n_bad = int(np.count_nonzero(~close))
     if expected.ndim == 0:
-        message = (f"{name} is {_show(got_shown.item())}, expected "
-                   f"{_show(expected_shown.item())}.")
+        message = f"{name} is {_show(got_shown.item())}, expected {_show(expected_shown.item())}."
     else:
         first = tuple(int(i) for i in np.argwhere(~close)[0])
         index = first[0] if len(first) == 1 else first
@@ -442,23 +478,33 @@ def check_scalar(name, got, expected, hint=None, rtol=1e-7, atol=0.0):
     value = got
     if isinstance(got, np.ndarray):
         if got.ndim != 0:
-            _fail(f"{name} is an array of shape {got.shape}, expected a single number "
-                  f"close to {expected!r}.",
-                  hint="if it holds one value, take it out with `.item()`; if not, "
-                       "return one number, not one per element")
+            _fail(
+                f"{name} is an array of shape {got.shape}, expected a single number "
+                f"close to {expected!r}.",
+                hint="if it holds one value, take it out with `.item()`; if not, "
+                "return one number, not one per element",
+            )
         value = got.item()
     elif isinstance(got, np.generic):
         value = got.item()
     if value is None:
-        _fail(f"{name} is None, expected a number close to {expected!r}.",
-              hint="did you forget the `return` statement?")
+        _fail(
+            f"{name} is None, expected a number close to {expected!r}.",
+            hint="did you forget the `return` statement?",
+        )
     if not _is_number(value):
-        _fail(f"{name} is {_describe_type(got)} ({_show(got)}), expected a number close "
-              f"to {expected!r}.", hint="return a number (a float or an int)")
+        _fail(
+            f"{name} is {_describe_type(got)} ({_show(got)}), expected a number close "
+            f"to {expected!r}.",
+            hint="return a number (a float or an int)",
+        )
     if not np.isclose(float(value), float(expected), rtol=rtol, atol=atol, equal_nan=True):
         tolerance = f"within {atol:g}" if rtol == 0 else f"to a relative {rtol:g}"
-        _fail(f"{name} is {_show(float(value))}, expected {_show(float(expected))} "
-              f"({tolerance}).{_nan_note(np.array([float(value)]))}", hint)
+        _fail(
+            f"{name} is {_show(float(value))}, expected {_show(float(expected))} "
+            f"({tolerance}).{_nan_note(np.array([float(value)]))}",
+            hint,
+        )
     return None
 
 
@@ -480,8 +526,10 @@ def _mismatched_kinds(got, expected):
     if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             if _is_number(got) or isinstance(got, bool):
-                return (f"{got!r} is {_describe_type(got)}, expected a whole number "
-                        f"(an int such as {expected!r}); use // for integer division")
+                return (
+                    f"{got!r} is {_describe_type(got)}, expected a whole number "
+                    f"(an int such as {expected!r}); use // for integer division"
+                )
     if isinstance(expected, tuple) and isinstance(got, tuple) and len(got) == len(expected):
         for g, e in zip(got, expected):
             why = _mismatched_kinds(g, e)
@@ -500,15 +548,20 @@ def check_equal(name, got, expected, hint=None):
     """
     got_n, expected_n = _normalise(got), _normalise(expected)
     if got_n is None and expected_n is not None:
-        _fail(f"{name} is None, expected {expected_n!r}.",
-              hint="did you forget the `return` statement?")
+        _fail(
+            f"{name} is None, expected {expected_n!r}.",
+            hint="did you forget the `return` statement?",
+        )
     if isinstance(expected_n, tuple) and not isinstance(got_n, tuple):
-        _fail(f"{name} is {_describe_type(got)} ({_show(got)}), expected the tuple "
-              f"{expected_n!r}.", hint=f"return a tuple of {len(expected_n)} values, "
-              "e.g. `return (a, b)`")
+        _fail(
+            f"{name} is {_describe_type(got)} ({_show(got)}), expected the tuple {expected_n!r}.",
+            hint=f"return a tuple of {len(expected_n)} values, e.g. `return (a, b)`",
+        )
     if isinstance(expected_n, tuple) and len(got_n) != len(expected_n):
-        _fail(f"{name} is {_show(got_n)}: {len(got_n)} value(s), expected "
-              f"{len(expected_n)}, {expected_n!r}.")
+        _fail(
+            f"{name} is {_show(got_n)}: {len(got_n)} value(s), expected "
+            f"{len(expected_n)}, {expected_n!r}."
+        )
     why = _mismatched_kinds(got_n, expected_n)
     if why:
         _fail(f"{name}: {why}.")
@@ -570,13 +623,21 @@ class PartialCredit:
         buffer = io.StringIO()  # what the block prints, shown under the check's line
         _checks_running += 1
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                    contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            with (
+                warnings.catch_warnings(),
+                np.errstate(all="ignore"),
+                contextlib.redirect_stdout(buffer),
+                contextlib.redirect_stderr(buffer),
+            ):
                 warnings.simplefilter("ignore")
                 yield
         except NotImplementedError as error:
-            self._record(description, False, str(error) or NOT_ANSWERED.format(what="This part"),
-                         not_answered=True)
+            self._record(
+                description,
+                False,
+                str(error) or NOT_ANSWERED.format(what="This part"),
+                not_answered=True,
+            )
         except AssertionError as error:
             self._record(description, False, str(error))
         except Exception as error:  # never KeyboardInterrupt (nbgrader's timeout)

@@ -1,12 +1,11 @@
 """Lecture 01, the simulation loop: an image held at every step, and what probes record."""
 
-
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 from snnlib.network import Network, Node, Probe
 from snnlib.simulator import Simulator
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show, test_digits
 
 # --- lecture 01: the simulation loop ------------------------------------------------
 
@@ -40,8 +39,14 @@ def compute_input_record(image, n_steps=30, dt=DT, pixels=((14, 14), (7, 14), (2
     data = sim.run_steps(int(n_steps), inputs={inp: x})[probe]
     frames = probe.unflatten(data)[0]
     traces = np.stack([frames[:, r, c, 0] for r, c in pixels], axis=1)
-    return {"t": sim.trange(), "data": data, "frames": frames, "traces": traces,
-            "pixels": [tuple(p) for p in pixels], "image": x[0].reshape(28, 28)}
+    return {
+        "t": sim.trange(),
+        "data": data,
+        "frames": frames,
+        "traces": traces,
+        "pixels": [tuple(p) for p in pixels],
+        "image": x[0].reshape(28, 28),
+    }
 
 
 def draw_input_record(result, step=0, fig=None):
@@ -79,8 +84,11 @@ def input_explorer():
         fig.suptitle(f"test digit {digit} (label {labels[digit]})")
         _show(fig)
 
-    return w.interactive(update, **_aligned(
-        digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
-        n_steps=w.IntSlider(value=30, min=1, max=60, description="n_steps"),
-        step=w.IntSlider(value=0, min=0, max=59, description="look at step"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
+            n_steps=w.IntSlider(value=30, min=1, max=60, description="n_steps"),
+            step=w.IntSlider(value=0, min=0, max=59, description="look at step"),
+        ),
+    )

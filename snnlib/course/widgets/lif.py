@@ -1,18 +1,18 @@
 """Lecture 03, LIF neurons: the voltage over time, rate curves, gain and bias."""
 
-
 import numpy as np
 
+from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show
 from snnlib.network import Connection, Network, Neurons, Node, Probe
 from snnlib.neurons import LIF, SpikingRectifiedLinear, gain_bias
 from snnlib.simulator import Simulator
-from snnlib.widgets.common import DT, _aligned, _axes_of, _show
 
 # --- lecture 03: LIF neurons ------------------------------------------------------
 
 
-def compute_lif_demo(J=2.0, tau_rc=0.02, tau_ref=0.002, amplitude=1.0, dt=DT, t_end=0.1,
-                     t_rate=1.0):
+def compute_lif_demo(
+    J=2.0, tau_rc=0.02, tau_ref=0.002, amplitude=1.0, dt=DT, t_end=0.1, t_rate=1.0
+):
     """Drive one LIF neuron with a constant current ``J`` and record its voltage.
 
     The neuron is stepped with `LIF.step`, exactly as the simulator does.
@@ -55,14 +55,29 @@ def compute_lif_demo(J=2.0, tau_rc=0.02, tau_ref=0.002, amplitude=1.0, dt=DT, t_
     else:
         rate_hz = len(spike_times) / t[-1]
     rate_theory = float(neuron.rates(current)[0]) / amplitude
-    return {"t": t[:n_show], "voltage": voltage[:n_show], "output": output[:n_show],
-            "spike_times": spike_times, "rate_hz": float(rate_hz),
-            "rate_hz_theory": rate_theory, "rate_output": amplitude * float(rate_hz),
-            "spike_height": amplitude / dt, "J": float(J), "neuron": neuron, "dt": dt}
+    return {
+        "t": t[:n_show],
+        "voltage": voltage[:n_show],
+        "output": output[:n_show],
+        "spike_times": spike_times,
+        "rate_hz": float(rate_hz),
+        "rate_hz_theory": rate_theory,
+        "rate_output": amplitude * float(rate_hz),
+        "spike_height": amplitude / dt,
+        "J": float(J),
+        "neuron": neuron,
+        "dt": dt,
+    }
 
 
-def compute_rate_curve(neuron_type, J=np.linspace(0, 5, 101), J_sim=np.arange(0.5, 5.01, 0.5),
-                       gain=1.0, t_run=1.0, dt=DT):
+def compute_rate_curve(
+    neuron_type,
+    J=np.linspace(0, 5, 101),
+    J_sim=np.arange(0.5, 5.01, 0.5),
+    gain=1.0,
+    t_run=1.0,
+    dt=DT,
+):
     """``rates(gain * J)`` for a neuron type, and rates measured by simulating it.
 
     The simulated neurons are one batch of a `Simulator` run (input node ->
@@ -85,18 +100,26 @@ def compute_rate_curve(neuron_type, J=np.linspace(0, 5, 101), J_sim=np.arange(0.
     out = sim.run(t_run, inputs={inp: J_sim[None]})[probe][0]  # (n_steps, n)
     # each spike is amplitude / dt high: sum * dt is amplitude times the count
     rates_sim = out.sum(axis=0) * dt / (sim.n_steps * dt)
-    return {"J": J, "rates": neuron_type.rates(gain * J), "J_sim": J_sim,
-            "rates_sim": rates_sim, "neuron_type": neuron_type, "gain": gain}
+    return {
+        "J": J,
+        "rates": neuron_type.rates(gain * J),
+        "J_sim": J_sim,
+        "rates_sim": rates_sim,
+        "neuron_type": neuron_type,
+        "gain": gain,
+    }
 
 
-def compute_relu_vs_lif(J=np.linspace(-1, 5, 241), J_sim=np.arange(0.5, 5.01, 0.5),
-                        relu_gain=50.0, t_run=1.0):
+def compute_relu_vs_lif(
+    J=np.linspace(-1, 5, 241), J_sim=np.arange(0.5, 5.01, 0.5), relu_gain=50.0, t_run=1.0
+):
     """Rate curves (Hz, amplitude 1) of LIF and of a (spiking) rectified linear
     neuron with gain ``relu_gain``, each with simulated points."""
     return {
         "LIF": compute_rate_curve(LIF(), J, J_sim, t_run=t_run),
         f"SpikingRectifiedLinear (gain {relu_gain:g})": compute_rate_curve(
-            SpikingRectifiedLinear(), J, J_sim, gain=relu_gain, t_run=t_run),
+            SpikingRectifiedLinear(), J, J_sim, gain=relu_gain, t_run=t_run
+        ),
     }
 
 
@@ -105,8 +128,7 @@ def draw_rate_curves(curves, fig=None):
     fig, (ax,) = _axes_of(fig, 1, (6, 3.4))
     for i, (name, c) in enumerate(curves.items()):
         ax.plot(c["J"], c["rates"], color=f"C{i}", label=f"{name}: rates(J)")
-        ax.plot(c["J_sim"], c["rates_sim"], "o", color=f"C{i}", ms=4,
-                label=f"{name}: simulated")
+        ax.plot(c["J_sim"], c["rates_sim"], "o", color=f"C{i}", ms=4, label=f"{name}: simulated")
     ax.axvline(1, color="gray", ls=":", lw=1)
     ax.set_xlabel("input current J (dimensionless)")
     ax.set_ylabel("firing rate (Hz, amplitude 1)")
@@ -136,12 +158,14 @@ def draw_lif_demo(result, fig=None):
     neuron, J = result["neuron"], result["J"]
     J_axis = np.linspace(0, max(5, 1.2 * J), 200)
     ax_r.plot(J_axis, neuron.rates(J_axis) / neuron.amplitude, label="rates(J) / amplitude")
-    ax_r.plot([J], [result["rate_hz"]], "o", color="C3",
-              label=f"simulated: {result['rate_hz']:.1f} Hz")
+    ax_r.plot(
+        [J], [result["rate_hz"]], "o", color="C3", label=f"simulated: {result['rate_hz']:.1f} Hz"
+    )
     ax_r.set_xlabel("input current J (dimensionless)")
     ax_r.set_ylabel("firing rate (Hz)")
-    ax_r.set_title(f"theory {result['rate_hz_theory']:.1f} Hz; "
-                   f"mean output {result['rate_output']:.3g}")
+    ax_r.set_title(
+        f"theory {result['rate_hz_theory']:.1f} Hz; mean output {result['rate_output']:.3g}"
+    )
     ax_r.legend(fontsize=8, loc="upper left")
     return fig
 
@@ -153,19 +177,36 @@ def lif_explorer():
     def update(J=2.0, tau_rc=0.02, tau_ref=0.002, amplitude=1.0):
         _show(draw_lif_demo(compute_lif_demo(J, tau_rc, tau_ref, amplitude)))
 
-    return w.interactive(update, **_aligned(
-        J=w.FloatSlider(value=2.0, min=0.0, max=10.0, step=0.1, description="J"),
-        tau_rc=w.FloatSlider(value=0.02, min=0.002, max=0.1, step=0.002,
-                             readout_format=".3f", description="tau_rc (s)"),
-        tau_ref=w.FloatSlider(value=0.002, min=0.0, max=0.01, step=0.001,
-                              readout_format=".3f", description="tau_ref (s)"),
-        amplitude=w.FloatLogSlider(value=1.0, base=10, min=-3, max=0, step=1,
-                                   description="amplitude"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            J=w.FloatSlider(value=2.0, min=0.0, max=10.0, step=0.1, description="J"),
+            tau_rc=w.FloatSlider(
+                value=0.02,
+                min=0.002,
+                max=0.1,
+                step=0.002,
+                readout_format=".3f",
+                description="tau_rc (s)",
+            ),
+            tau_ref=w.FloatSlider(
+                value=0.002,
+                min=0.0,
+                max=0.01,
+                step=0.001,
+                readout_format=".3f",
+                description="tau_ref (s)",
+            ),
+            amplitude=w.FloatLogSlider(
+                value=1.0, base=10, min=-3, max=0, step=1, description="amplitude"
+            ),
+        ),
+    )
 
 
-def compute_tuning(max_rates=100.0, intercepts=0.0, tau_rc=0.02, tau_ref=0.002,
-                   x=np.linspace(-1, 1.5, 251)):
+def compute_tuning(
+    max_rates=100.0, intercepts=0.0, tau_rc=0.02, tau_ref=0.002, x=np.linspace(-1, 1.5, 251)
+):
     """Nengo's gain and bias for an LIF neuron, and its rate against its input ``x``.
 
     Returns
@@ -178,18 +219,27 @@ def compute_tuning(max_rates=100.0, intercepts=0.0, tau_rc=0.02, tau_ref=0.002,
     gain, bias = gain_bias(neuron, max_rates, intercepts)
     x = np.asarray(x, float)
     J = gain * x + bias
-    return {"gain": gain, "bias": bias, "x": x, "J": J, "rate_hz": neuron.rates(J),
-            "max_rates": max_rates, "intercepts": intercepts}
+    return {
+        "gain": gain,
+        "bias": bias,
+        "x": x,
+        "J": J,
+        "rate_hz": neuron.rates(J),
+        "max_rates": max_rates,
+        "intercepts": intercepts,
+    }
 
 
 def draw_tuning(result, fig=None):
     """Rate against input, with the intercept and the rate at x = 1 marked."""
     fig, (ax,) = _axes_of(fig, 1, (6, 3.4))
     ax.plot(result["x"], result["rate_hz"])
-    ax.axvline(result["intercepts"], color="gray", ls=":",
-               label=f"intercept {result['intercepts']}")
-    ax.plot([1], [result["max_rates"]], "o", color="C3",
-            label=f"rate {result['max_rates']} Hz at x = 1")
+    ax.axvline(
+        result["intercepts"], color="gray", ls=":", label=f"intercept {result['intercepts']}"
+    )
+    ax.plot(
+        [1], [result["max_rates"]], "o", color="C3", label=f"rate {result['max_rates']} Hz at x = 1"
+    )
     ax.set_xlabel("input x (what the connection delivers)")
     ax.set_ylabel("firing rate (Hz)")
     ax.set_title(f"J = gain * x + bias, gain = {result['gain']:.4f}, bias = {result['bias']:.4f}")
@@ -204,8 +254,12 @@ def tuning_explorer():
     def update(max_rates=100.0, intercepts=0.0):
         _show(draw_tuning(compute_tuning(max_rates, intercepts)))
 
-    return w.interactive(update, **_aligned(
-        max_rates=w.FloatSlider(value=100, min=10, max=400, step=10, description="max_rates"),
-        intercepts=w.FloatSlider(value=0.0, min=-0.9, max=0.9, step=0.1,
-                                 description="intercepts"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            max_rates=w.FloatSlider(value=100, min=10, max=400, step=10, description="max_rates"),
+            intercepts=w.FloatSlider(
+                value=0.0, min=-0.9, max=0.9, step=0.1, description="intercepts"
+            ),
+        ),
+    )

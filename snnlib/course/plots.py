@@ -1,5 +1,5 @@
 """Figures for the spiking-MNIST course (matplotlib; only this module and
-`snnlib.widgets` import it).
+`snnlib.course.widgets` import it).
 
 Every function draws on a `CourseFigure` it makes itself (no pyplot, so it
 works headless and never opens a window) or on axes you pass, and returns the
@@ -12,7 +12,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-from .mnist import find_run, run_accuracy, standard_error, synapse_name
+from snnlib.course.mnist import find_run, run_accuracy, standard_error, synapse_name
 
 
 class CourseFigure(Figure):
@@ -53,7 +53,7 @@ def accuracy_vs_steps(points, rate_accuracy=None, n_digits=None, ax=None):
     Parameters
     ----------
     points : list of dict
-        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.mnist.sweep_n_steps` returns).
+        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.course.mnist.sweep_n_steps` returns).
     rate_accuracy : float, optional
         Drawn as a dashed line: the rate network's accuracy, for comparison.
     n_digits : int, optional
@@ -65,8 +65,14 @@ def accuracy_vs_steps(points, rate_accuracy=None, n_digits=None, ax=None):
     acc = np.array([p["accuracy"] for p in points])
     label = "spiking (output probe, lowpass 0.1 s)"
     if n_digits:
-        ax.errorbar(steps, 100 * acc, yerr=100 * standard_error(acc, n_digits), fmt="o-",
-                    capsize=3, label=f"{label}, ± 1 s.e. ({n_digits} digits)")
+        ax.errorbar(
+            steps,
+            100 * acc,
+            yerr=100 * standard_error(acc, n_digits),
+            fmt="o-",
+            capsize=3,
+            label=f"{label}, ± 1 s.e. ({n_digits} digits)",
+        )
     else:
         ax.plot(steps, 100 * acc, "o-", label=label)
     if rate_accuracy is not None:
@@ -86,10 +92,10 @@ def accuracy_curves(curves, settings=None, ax=None, max_steps=None, ylim=(0, 100
     Parameters
     ----------
     curves : dict
-        As `snnlib.mnist.load_sweep_curves` returns.
+        As `snnlib.course.mnist.load_sweep_curves` returns.
     settings : list of dict, optional
         Which runs, e.g. ``[{"synapse": 0.005}]`` (keys as in
-        `snnlib.mnist.find_run`); default all runs with the shipped weights
+        `snnlib.course.mnist.find_run`); default all runs with the shipped weights
         and scale 1 (the connection-synapse sweep).
     max_steps : int, optional
         Show steps 1 to ``max_steps`` (default: all).
@@ -114,8 +120,9 @@ def accuracy_curves(curves, settings=None, ax=None, max_steps=None, ylim=(0, 100
         if run["weights"] != "shipped":
             label += f", {run['weights']}"
         ax.plot(steps, 100 * accuracy, color=f"C{i}", lw=1.5, label=label)
-        ax.fill_between(steps, 100 * (accuracy - se), 100 * (accuracy + se), color=f"C{i}",
-                        alpha=0.25, lw=0)
+        ax.fill_between(
+            steps, 100 * (accuracy - se), 100 * (accuracy + se), color=f"C{i}", alpha=0.25, lw=0
+        )
     ax.axhline(10, color="0.6", ls=":", lw=1, label="chance (10%)")
     ax.axvline(30, color="0.7", lw=1, zorder=0)
     ax.set_ylim(*ylim)
@@ -124,8 +131,10 @@ def accuracy_curves(curves, settings=None, ax=None, max_steps=None, ylim=(0, 100
     ax.set_ylabel("accuracy (%)")
     n = runs[0]["n_digits"]
     reading = "raw output, no probe synapse" if raw else "output probe lowpass 0.1 s"
-    ax.set_title(f"Spiking accuracy on {n:,} held-out digits\n"
-                 f"({reading}; band: ± 1 standard error)", fontsize=10)
+    ax.set_title(
+        f"Spiking accuracy on {n:,} held-out digits\n({reading}; band: ± 1 standard error)",
+        fontsize=10,
+    )
     ax.legend(fontsize="small", loc="lower right")
     return fig
 
@@ -180,16 +189,18 @@ def learner_probes(probe_data, dt=0.001, n_units=4):
     ----------
     probe_data : dict
         ``conv3``, ``conv3_filt``, ``conv3_lif``, ``conv3_lif_filt``: arrays
-        ``(n_steps, 3200)`` for one digit (see `snnlib.mnist.LEARNER_PROBES`).
+        ``(n_steps, 3200)`` for one digit (see `snnlib.course.mnist.LEARNER_PROBES`).
     """
     counts = (np.asarray(probe_data["conv3_lif"]) != 0).sum(axis=0)
     units = np.argsort(-counts, kind="stable")[:n_units]
     fig = CourseFigure(figsize=(11, 8), layout="constrained")
     axes = fig.subplots(3, 2)
-    panels = [("conv3", "conv3 (a Conv2D: a transform, not neurons), raw", "Conv2D output"),
-              ("conv3_filt", "conv3 filtered by the probe (lowpass 0.1 s)", "Conv2D output"),
-              ("conv3_lif", "conv3_lif (LIF neurons), raw: spikes of amplitude/dt", "output"),
-              ("conv3_lif_filt", "conv3_lif filtered by the probe (lowpass 0.1 s)", "output")]
+    panels = [
+        ("conv3", "conv3 (a Conv2D: a transform, not neurons), raw", "Conv2D output"),
+        ("conv3_filt", "conv3 filtered by the probe (lowpass 0.1 s)", "Conv2D output"),
+        ("conv3_lif", "conv3_lif (LIF neurons), raw: spikes of amplitude/dt", "output"),
+        ("conv3_lif_filt", "conv3_lif filtered by the probe (lowpass 0.1 s)", "output"),
+    ]
     # four panels in the top two rows; the bottom row becomes the raster below
     for ax, (name, title, ylabel) in zip(axes.flat, panels, strict=False):
         traces(probe_data[name], dt=dt, units=units, ax=ax, title=title, ylabel=ylabel)
@@ -225,28 +236,36 @@ def output_over_time(output, dt=0.001, label=None, image=None, probe_synapse=0.1
     t = dt * np.arange(1, len(output) + 1)
     for digit in range(output.shape[1]):
         bold = digit == label
-        ax.plot(t, output[:, digit], lw=2.5 if bold else 1,
-                label=f"{digit}" + (" (true)" if bold else ""))
+        ax.plot(
+            t,
+            output[:, digit],
+            lw=2.5 if bold else 1,
+            label=f"{digit}" + (" (true)" if bold else ""),
+        )
     ax.set_xlabel("time (s)")
     ax.set_ylabel("output (logit)")
-    ax.set_title(f"Output probe (synapse {_label(probe_synapse)}); "
-                 f"prediction at the end: {int(output[-1].argmax())}")
+    ax.set_title(
+        f"Output probe (synapse {_label(probe_synapse)}); "
+        f"prediction at the end: {int(output[-1].argmax())}"
+    )
     ax.legend(ncols=2, fontsize="small", loc="upper left")
     return fig
 
 
 def sweeps(results, n_digits=None):
     """The three sweeps side by side: connection synapse, firing-rate scale,
-    output-probe synapse (each a list of points as the `snnlib.mnist` sweeps return).
+    output-probe synapse (each a list of points as the `snnlib.course.mnist` sweeps return).
 
     ``n_digits`` (``{sweep name: digits}``, as the demo's ``sweep_digits``)
     adds error bars of one standard error and the digit counts to the titles.
     """
     fig = CourseFigure(figsize=(12, 3.5), layout="constrained")
     axes = fig.subplots(1, 3, sharey=True)
-    panels = [("synapse", "connection synapse", "synapse"),
-              ("scale", "firing-rate scale", "scale"),
-              ("probe_synapse", "output probe synapse", "probe_synapse")]
+    panels = [
+        ("synapse", "connection synapse", "synapse"),
+        ("scale", "firing-rate scale", "scale"),
+        ("probe_synapse", "output probe synapse", "probe_synapse"),
+    ]
     n_digits = n_digits or {}
     for ax, (key, title, field) in zip(axes, panels, strict=True):
         points = results.get(key, [])

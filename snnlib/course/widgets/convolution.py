@@ -1,12 +1,11 @@
 """Lecture 02, convolution: kernels, strides and padding on a digit; shapes
 through the tutorial's stack; a Conv2D as one dense matrix."""
 
-
 import numpy as np
 
-from snnlib.datasets import images_to_inputs
+from snnlib.course.datasets import images_to_inputs
+from snnlib.course.widgets.common import _aligned, _axes_of, _show, test_digits
 from snnlib.transforms import Conv2D
-from snnlib.widgets.common import _aligned, _axes_of, _show, test_digits
 
 # --- lecture 02: convolution --------------------------------------------------------
 
@@ -40,14 +39,28 @@ def compute_convolution(image, kernel="identity", strides=1, padding="valid"):
         name, kernel = "custom", np.asarray(kernel, float)
     x = images_to_inputs(np.asarray(image)[None])  # (1, 784)
     shape_in = (28, 28, 1)
-    conv = Conv2D(filters=1, kernel_size=kernel.shape, strides=strides, padding=padding,
-                  use_bias=False, kernel=kernel[:, :, None, None])
+    conv = Conv2D(
+        filters=1,
+        kernel_size=kernel.shape,
+        strides=strides,
+        padding=padding,
+        use_bias=False,
+        kernel=kernel[:, :, None, None],
+    )
     shape_out = conv.output_shape(shape_in)
     y = conv.apply(x, shape_in)
-    return {"name": name, "image": x[0].reshape(28, 28), "kernel": kernel,
-            "feature_map": y[0].reshape(shape_out)[:, :, 0], "shape_in": shape_in,
-            "shape_out": shape_out, "strides": strides, "padding": padding,
-            "n_params": kernel.size, "n_dense": 28 * 28 * int(np.prod(shape_out))}
+    return {
+        "name": name,
+        "image": x[0].reshape(28, 28),
+        "kernel": kernel,
+        "feature_map": y[0].reshape(shape_out)[:, :, 0],
+        "shape_in": shape_in,
+        "shape_out": shape_out,
+        "strides": strides,
+        "padding": padding,
+        "n_params": kernel.size,
+        "n_dense": 28 * 28 * int(np.prod(shape_out)),
+    }
 
 
 def draw_convolution(result, fig=None):
@@ -61,15 +74,23 @@ def draw_convolution(result, fig=None):
     ax_k.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
     if kernel.size <= 25:
         for (r, c), v in np.ndenumerate(kernel):
-            ax_k.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=9,
-                      color="white" if abs(v) > 0.6 * limit else "black")
+            ax_k.text(
+                c,
+                r,
+                f"{v:.2g}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if abs(v) > 0.6 * limit else "black",
+            )
     ax_k.set_title(f"kernel {kernel.shape[0]}x{kernel.shape[1]}: {result['name']}")
     fmap = result["feature_map"]
     limit = max(np.abs(fmap).max(), 1e-9)
     im = ax_out.imshow(fmap, cmap="RdBu_r", vmin=-limit, vmax=limit)
     fig.colorbar(im, ax=ax_out, shrink=0.8, label="output value")
-    ax_out.set_title(f"output {result['shape_out']}\n"
-                      f"strides={result['strides']}, padding={result['padding']!r}")
+    ax_out.set_title(
+        f"output {result['shape_out']}\nstrides={result['strides']}, padding={result['padding']!r}"
+    )
     for ax in (ax_in, ax_k, ax_out):
         ax.set_xlabel("column")
         ax.set_ylabel("row")
@@ -85,22 +106,28 @@ def convolution_explorer():
     def update(kernel="vertical edges (Sobel x)", strides=1, padding="valid", digit=0):
         result = compute_convolution(images[digit], kernel, strides, padding)
         fig = draw_convolution(result)
-        fig.suptitle(f"{result['n_params']} shared weights, where a dense matrix from "
-                     f"28x28 to {result['shape_out'][0]}x{result['shape_out'][1]} would "
-                     f"need {result['n_dense']:,}", fontsize=10)
+        fig.suptitle(
+            f"{result['n_params']} shared weights, where a dense matrix from "
+            f"28x28 to {result['shape_out'][0]}x{result['shape_out'][1]} would "
+            f"need {result['n_dense']:,}",
+            fontsize=10,
+        )
         _show(fig)
 
-    return w.interactive(update, **_aligned(
-        kernel=w.Dropdown(options=list(NAMED_KERNELS), value="vertical edges (Sobel x)",
-                          description="kernel"),
-        strides=w.IntSlider(value=1, min=1, max=4, description="strides"),
-        padding=w.Dropdown(options=["valid", "same"], value="valid", description="padding"),
-        digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
-    ))
+    return w.interactive(
+        update,
+        **_aligned(
+            kernel=w.Dropdown(
+                options=list(NAMED_KERNELS), value="vertical edges (Sobel x)", description="kernel"
+            ),
+            strides=w.IntSlider(value=1, min=1, max=4, description="strides"),
+            padding=w.Dropdown(options=["valid", "same"], value="valid", description="padding"),
+            digit=w.IntSlider(value=0, min=0, max=20, description="digit"),
+        ),
+    )
 
 
-def conv_stack_table(shape_in=(28, 28, 1), layers=((32, 3, 1), (64, 3, 2), (128, 3, 2)),
-                     units=10):
+def conv_stack_table(shape_in=(28, 28, 1), layers=((32, 3, 1), (64, 3, 2), (128, 3, 2)), units=10):
     """Shapes and parameter counts of a stack of 'valid' Conv2D layers, then Dense.
 
     ``layers`` holds ``(filters, kernel_size, strides)``. Returns a list of dicts
@@ -111,15 +138,28 @@ def conv_stack_table(shape_in=(28, 28, 1), layers=((32, 3, 1), (64, 3, 2), (128,
     for i, (filters, k, s) in enumerate(layers, start=1):
         conv = Conv2D(filters=filters, kernel_size=k, strides=s)
         out = conv.output_shape(shape)
-        rows.append({"layer": f"conv{i}", "shape_in": shape, "shape_out": out,
-                     "kernel_shape": conv.kernel_shape(shape),
-                     "n_params": int(np.prod(conv.kernel_shape(shape))) + filters,
-                     "n_dense": int(np.prod(shape)) * int(np.prod(out))})
+        rows.append(
+            {
+                "layer": f"conv{i}",
+                "shape_in": shape,
+                "shape_out": out,
+                "kernel_shape": conv.kernel_shape(shape),
+                "n_params": int(np.prod(conv.kernel_shape(shape))) + filters,
+                "n_dense": int(np.prod(shape)) * int(np.prod(out)),
+            }
+        )
         shape = out
     n_in = int(np.prod(shape))
-    rows.append({"layer": "dense", "shape_in": shape, "shape_out": (units,),
-                 "kernel_shape": (n_in, units), "n_params": n_in * units + units,
-                 "n_dense": n_in * units})
+    rows.append(
+        {
+            "layer": "dense",
+            "shape_in": shape,
+            "shape_out": (units,),
+            "kernel_shape": (n_in, units),
+            "n_params": n_in * units + units,
+            "n_dense": n_in * units,
+        }
+    )
     return rows
 
 
@@ -145,8 +185,9 @@ def draw_matrix(matrix, shape_in, shape_out, fig=None):
     """The dense matrix of a transform: rows are outputs, columns inputs."""
     fig, (ax,) = _axes_of(fig, 1, (6, 4))
     limit = max(np.abs(matrix).max(), 1e-9)
-    im = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
-                   interpolation="nearest")
+    im = ax.imshow(
+        matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest"
+    )
     fig.colorbar(im, ax=ax, label="weight")
     ax.set_xlabel(f"input index (flattened {tuple(shape_in)}, channels last)")
     ax.set_ylabel(f"output index (flattened {tuple(shape_out)})")

@@ -5,8 +5,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from snnlib.datasets import load_mnist
-from snnlib.plots import CourseFigure, figure_png
+from snnlib.course.datasets import load_mnist
+from snnlib.course.plots import CourseFigure, figure_png
 
 DT = 0.001  # the course's time step, in seconds (Nengo's default)
 
@@ -37,7 +37,7 @@ def _axes_of(fig, n, figsize):
 
 
 def show(fig):
-    """Show any matplotlib figure (e.g. one from `snnlib.plots`) as a PNG in the
+    """Show any matplotlib figure (e.g. one from `snnlib.course.plots`) as a PNG in the
     output of the running cell or widget, whatever the backend; then free it."""
     from IPython.display import Image, display
 

@@ -23,7 +23,7 @@ probe with a 0.1 s lowpass after 30 steps of 1 ms, the image held constant.
 Examples
 --------
 >>> from snnlib import mnist
->>> from snnlib.datasets import load_mnist
+>>> from snnlib.course.datasets import load_mnist
 >>> (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
 >>> model = mnist.build_network(params="pretrained")
 >>> mnist.spiking_accuracy(model, x_test[:100], y_test[:100])    # doctest: +SKIP
@@ -31,20 +31,20 @@ Examples
 """
 
 import numbers
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import training
-from ._checks import check_positive_int
-from .datasets import images_to_inputs
-from .network import Layer, Network, Node, Probe
-from .neurons import LIF, gain_bias
-from .simulator import Simulator
-from .synapses import as_synapse
-from .transforms import Conv2D, Dense
+from snnlib import training
+from snnlib._checks import check_positive_int
+from snnlib._progress import show_progress
+from snnlib.course.datasets import images_to_inputs
+from snnlib.network import Layer, Network, Node, Probe
+from snnlib.neurons import LIF, gain_bias
+from snnlib.simulator import Simulator
+from snnlib.synapses import as_synapse
+from snnlib.transforms import Conv2D, Dense
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PRETRAINED_PATH = DATA_DIR / "mnist_tutorial_params.npz"
@@ -59,14 +59,18 @@ TUTORIAL = {"n_steps": 30, "synapse": None, "scale": 1.0, "probe_synapse": 0.1}
 scaling, output probe lowpass 0.1 s."""
 
 # The layers: (name, filters, strides, shape_in)
-CONV_LAYERS = (("conv1", 32, 1, (28, 28, 1)),
-               ("conv2", 64, 2, (26, 26, 32)),
-               ("conv3", 128, 2, (12, 12, 64)))
+CONV_LAYERS = (
+    ("conv1", 32, 1, (28, 28, 1)),
+    ("conv2", 64, 2, (26, 26, 32)),
+    ("conv3", 128, 2, (12, 12, 64)),
+)
 
-SWEEPS = {"n_steps": (5, 10, 15, 20, 25, 30, 35, 40),
-          "synapse": (None, 0.001, 0.005, 0.01),
-          "scale": (1, 2, 5, 10, 20),
-          "probe_synapse": (None, 0.01, 0.1)}
+SWEEPS = {
+    "n_steps": (5, 10, 15, 20, 25, 30, 35, 40),
+    "synapse": (None, 0.001, 0.005, 0.01),
+    "scale": (1, 2, 5, 10, 20),
+    "probe_synapse": (None, 0.01, 0.1),
+}
 """The values each sweep tries by default (one setting varied, the others the tutorial's)."""
 
 LEARNER_PROBES = ("conv3", "conv3_filt", "conv3_lif", "conv3_lif_filt")
@@ -111,19 +115,27 @@ class TutorialNetwork:
         """The probe called ``name``, or a ValueError listing the probes there are."""
         if isinstance(name, Probe):
             if name not in self.network.probes:
-                raise ValueError(f"{name!r} is not a probe of this network; its probes "
-                                 f"are {sorted(self.probes)}")
+                raise ValueError(
+                    f"{name!r} is not a probe of this network; its probes are {sorted(self.probes)}"
+                )
             return name
         if name not in self.probes:
-            hint = (" (build the network with learner_probes=True)"
-                    if name in LEARNER_PROBES else "")
-            raise ValueError(f"no probe {name!r} in this network{hint}; its probes are "
-                             f"{sorted(self.probes)}")
+            hint = " (build the network with learner_probes=True)" if name in LEARNER_PROBES else ""
+            raise ValueError(
+                f"no probe {name!r} in this network{hint}; its probes are {sorted(self.probes)}"
+            )
         return self.probes[name]
 
 
-def build_network(params=None, synapse=None, scale=1.0, probe_synapse=0.1,
-                  learner_probes=True, extra_output_synapses=(), seed=0):
+def build_network(
+    params=None,
+    synapse=None,
+    scale=1.0,
+    probe_synapse=0.1,
+    learner_probes=True,
+    extra_output_synapses=(),
+    seed=0,
+):
     """Build the tutorial network (DESIGN.md's example).
 
     Parameters
@@ -161,9 +173,11 @@ def build_network(params=None, synapse=None, scale=1.0, probe_synapse=0.1,
         x = inp
         for name, filters, strides, shape_in in CONV_LAYERS:
             x = layers[name] = Layer(Conv2D(filters=filters, strides=strides, kernel_size=3))(
-                x, shape_in=shape_in, label=name)
+                x, shape_in=shape_in, label=name
+            )
             x = layers[name + "_lif"] = Layer(neuron_type)(
-                x, gain=gain, bias=bias, label=name + "_lif")
+                x, gain=gain, bias=bias, label=name + "_lif"
+            )
         out = layers["output"] = Layer(Dense(units=10))(x, label="output")
 
         probes = {"output": Probe(out, synapse=probe_synapse, label="out_p_filt")}
@@ -174,8 +188,9 @@ def build_network(params=None, synapse=None, scale=1.0, probe_synapse=0.1,
             probes["conv3"] = Probe(layers["conv3"], label="conv3_p")
             probes["conv3_filt"] = Probe(layers["conv3"], synapse=0.1, label="conv3_p_filt")
             probes["conv3_lif"] = Probe(layers["conv3_lif"], label="conv3_lif_p")
-            probes["conv3_lif_filt"] = Probe(layers["conv3_lif"], synapse=0.1,
-                                             label="conv3_lif_p_filt")
+            probes["conv3_lif_filt"] = Probe(
+                layers["conv3_lif"], synapse=0.1, label="conv3_lif_p_filt"
+            )
     if params is not None:
         if isinstance(params, str) and params == "pretrained":
             training.load_params(net, PRETRAINED_PATH)
@@ -184,8 +199,10 @@ def build_network(params=None, synapse=None, scale=1.0, probe_synapse=0.1,
         elif isinstance(params, dict):
             training.set_params(net, params)
         else:
-            raise TypeError(f"build_network: params must be None, 'pretrained', a path or a "
-                            f"dict of arrays, got {type(params).__name__}")
+            raise TypeError(
+                f"build_network: params must be None, 'pretrained', a path or a "
+                f"dict of arrays, got {type(params).__name__}"
+            )
     scale = _check_scale("build_network", scale)
     if scale != 1:
         training.scale_firing_rates(net, scale, inplace=True)
@@ -205,11 +222,14 @@ def _check_images_labels(images, labels, owner):
     inputs = images_to_inputs(images)
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{owner}: labels must be integers of shape (n,), got shape "
-                         f"{labels.shape} and dtype {labels.dtype}")
+        raise ValueError(
+            f"{owner}: labels must be integers of shape (n,), got shape "
+            f"{labels.shape} and dtype {labels.dtype}"
+        )
     if len(labels) != len(inputs):
-        raise ValueError(f"{owner}: {len(inputs)} images but {len(labels)} labels; "
-                         "give one label per image")
+        raise ValueError(
+            f"{owner}: {len(inputs)} images but {len(labels)} labels; give one label per image"
+        )
     if len(labels) == 0:
         raise ValueError(f"{owner}: no images given")
     return inputs, labels
@@ -221,15 +241,20 @@ def _check_synapse(owner, name, value):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{owner}: {name} must be None or a time constant in seconds, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{owner}: {name} must be None or a time constant in seconds, got {value!r}"
+        )
     as_synapse(float(value), f"{owner}: {name}")  # checks >= 0 and finite
     return float(value)
 
 
 def _check_scale(owner, value):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not np.isfinite(value) or value <= 0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{owner}: a firing-rate scale must be a number > 0, got {value!r}")
     return float(value)
 
@@ -247,8 +272,9 @@ def _check_sweep(owner, values, check):
 def rate_outputs(model, images, batch_size=500):
     """The rate network's output (logits), ``(n, 10)``, for ``images``."""
     inputs = images_to_inputs(images)
-    return training.predict(model.network, {model.input: inputs}, model.output,
-                            batch_size=batch_size)
+    return training.predict(
+        model.network, {model.input: inputs}, model.output, batch_size=batch_size
+    )
 
 
 def rate_accuracy(model, images, labels):
@@ -258,8 +284,7 @@ def rate_accuracy(model, images, labels):
     return float((logits.argmax(axis=1) == labels).mean())
 
 
-def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200,
-                progress=False):
+def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200, progress=False):
     """Run the spiking network on ``images``, each held for ``n_steps`` steps.
 
     Parameters
@@ -290,25 +315,16 @@ def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200,
     pieces = {name: [] for name in wanted}
     for start in range(0, len(inputs), batch_size):
         sim.reset()
-        data = sim.run_steps(n_steps, inputs={model.input: inputs[start:start + batch_size]})
+        data = sim.run_steps(n_steps, inputs={model.input: inputs[start : start + batch_size]})
         for name, probe in wanted.items():
             pieces[name].append(data[probe])
         if progress:
             done = min(start + batch_size, len(inputs))
-            _progress(f"spiking: {done}/{len(inputs)} images, {n_steps} steps",
-                      finished=done == len(inputs))
+            show_progress(
+                f"spiking: {done}/{len(inputs)} images, {n_steps} steps",
+                finished=done == len(inputs),
+            )
     return {name: np.concatenate(p) for name, p in pieces.items()}
-
-
-def _progress(message, finished):
-    """Progress on standard output (never stderr, which nbgrader counts against
-    a grading cell): on a terminal one line redrawn with a carriage return,
-    elsewhere (a log file, a pipe, a notebook) one line per update."""
-    if getattr(sys.stdout, "isatty", lambda: False)():
-        sys.stdout.write("\r" + message + ("\n" if finished else ""))
-    else:
-        sys.stdout.write(message + "\n")
-    sys.stdout.flush()
 
 
 def accuracy_over_steps(outputs, labels):
@@ -323,8 +339,18 @@ def spiking_accuracy(model, images, labels, n_steps=30, batch_size=200):
     return float(accuracy_over_steps(outputs, labels)[-1])
 
 
-def evaluate_spiking(params, images, labels, n_steps=30, read_steps=None, synapse=None,
-                     scale=1.0, probe_synapses=(0.1,), batch_size=200, progress=False):
+def evaluate_spiking(
+    params,
+    images,
+    labels,
+    n_steps=30,
+    read_steps=None,
+    synapse=None,
+    scale=1.0,
+    probe_synapses=(0.1,),
+    batch_size=200,
+    progress=False,
+):
     """Spiking accuracies read from one simulation, for several probes and steps.
 
     A probe's synapse only smooths what is recorded, so one run with one output
@@ -339,21 +365,38 @@ def evaluate_spiking(params, images, labels, n_steps=30, read_steps=None, synaps
         and each of ``read_steps`` (default: ``n_steps`` only).
     """
     _, labels = _check_images_labels(images, labels, "evaluate_spiking")
-    probe_synapses = _check_sweep("evaluate_spiking", probe_synapses,
-                                  lambda v: _check_synapse("evaluate_spiking", "probe synapse", v))
+    probe_synapses = _check_sweep(
+        "evaluate_spiking",
+        probe_synapses,
+        lambda v: _check_synapse("evaluate_spiking", "probe synapse", v),
+    )
     n_steps = check_positive_int("evaluate_spiking", "n_steps", n_steps)
-    read_steps = [n_steps] if read_steps is None else _check_sweep(
-        "evaluate_spiking", read_steps,
-        lambda v: check_positive_int("evaluate_spiking", "n_steps", v))
+    read_steps = (
+        [n_steps]
+        if read_steps is None
+        else _check_sweep(
+            "evaluate_spiking",
+            read_steps,
+            lambda v: check_positive_int("evaluate_spiking", "n_steps", v),
+        )
+    )
     if max(read_steps) > n_steps:
-        raise ValueError(f"evaluate_spiking: read_steps go up to {max(read_steps)}, "
-                         f"beyond the {n_steps} steps run")
-    model = build_network(params, synapse=synapse, scale=scale, probe_synapse=None,
-                          learner_probes=False,
-                          extra_output_synapses=[s for s in probe_synapses if s is not None])
+        raise ValueError(
+            f"evaluate_spiking: read_steps go up to {max(read_steps)}, "
+            f"beyond the {n_steps} steps run"
+        )
+    model = build_network(
+        params,
+        synapse=synapse,
+        scale=scale,
+        probe_synapse=None,
+        learner_probes=False,
+        extra_output_synapses=[s for s in probe_synapses if s is not None],
+    )
     names = ["output" if s is None else f"output_{s}" for s in probe_synapses]
-    outputs = run_spiking(model, images, n_steps, probes=sorted(set(names)),
-                          batch_size=batch_size, progress=progress)
+    outputs = run_spiking(
+        model, images, n_steps, probes=sorted(set(names)), batch_size=batch_size, progress=progress
+    )
     result = {}
     for s, name in zip(probe_synapses, names, strict=True):
         over_steps = accuracy_over_steps(outputs[name], labels)
@@ -367,15 +410,16 @@ def evaluate_spiking(params, images, labels, n_steps=30, read_steps=None, synaps
 def sweep_n_steps(params, images, labels, n_steps=SWEEPS["n_steps"], batch_size=200):
     """Spiking accuracy at each number of steps (tutorial otherwise), from one
     run of the longest. Returns ``[{"n_steps": k, "accuracy": a}, ...]``."""
-    steps = _check_sweep("sweep_n_steps", n_steps,
-                         lambda v: check_positive_int("sweep_n_steps", "n_steps", v))
-    acc = evaluate_spiking(params, images, labels, n_steps=max(steps), read_steps=steps,
-                           batch_size=batch_size)[TUTORIAL["probe_synapse"]]
+    steps = _check_sweep(
+        "sweep_n_steps", n_steps, lambda v: check_positive_int("sweep_n_steps", "n_steps", v)
+    )
+    acc = evaluate_spiking(
+        params, images, labels, n_steps=max(steps), read_steps=steps, batch_size=batch_size
+    )[TUTORIAL["probe_synapse"]]
     return [{"n_steps": k, "accuracy": acc[k]} for k in steps]
 
 
-def sweep_synapse(params, images, labels, synapses=SWEEPS["synapse"], n_steps=30,
-                  batch_size=200):
+def sweep_synapse(params, images, labels, synapses=SWEEPS["synapse"], n_steps=30, batch_size=200):
     """Spiking accuracy with each connection synapse (set on every connection).
     Returns ``[{"synapse": s, "accuracy": a}, ...]``.
 
@@ -385,39 +429,51 @@ def sweep_synapse(params, images, labels, synapses=SWEEPS["synapse"], n_steps=30
     so with a long time constant little of the image reaches the output within
     30 steps (10 ms gives chance there).
     """
-    synapses = _check_sweep("sweep_synapse", synapses,
-                            lambda v: _check_synapse("sweep_synapse", "synapse", v))
+    synapses = _check_sweep(
+        "sweep_synapse", synapses, lambda v: _check_synapse("sweep_synapse", "synapse", v)
+    )
     points = []
     for s in synapses:
-        acc = evaluate_spiking(params, images, labels, n_steps=n_steps, synapse=s,
-                               batch_size=batch_size)
+        acc = evaluate_spiking(
+            params, images, labels, n_steps=n_steps, synapse=s, batch_size=batch_size
+        )
         points.append({"synapse": s, "accuracy": acc[TUTORIAL["probe_synapse"]][n_steps]})
     return points
 
 
-def sweep_firing_rate_scale(params, images, labels, scales=SWEEPS["scale"], n_steps=30,
-                            batch_size=200):
+def sweep_firing_rate_scale(
+    params, images, labels, scales=SWEEPS["scale"], n_steps=30, batch_size=200
+):
     """Spiking and rate accuracy at each firing-rate scale. Returns
     ``[{"scale": s, "accuracy": a, "rate_accuracy": r}, ...]``."""
-    scales = _check_sweep("sweep_firing_rate_scale", scales,
-                          lambda v: _check_scale("sweep_firing_rate_scale", v))
+    scales = _check_sweep(
+        "sweep_firing_rate_scale", scales, lambda v: _check_scale("sweep_firing_rate_scale", v)
+    )
     points = []
     for s in scales:
-        acc = evaluate_spiking(params, images, labels, n_steps=n_steps, scale=s,
-                               batch_size=batch_size)
-        rate = rate_accuracy(build_network(params, scale=s, learner_probes=False),
-                             images, labels)
-        points.append({"scale": s, "accuracy": acc[TUTORIAL["probe_synapse"]][n_steps],
-                       "rate_accuracy": rate})
+        acc = evaluate_spiking(
+            params, images, labels, n_steps=n_steps, scale=s, batch_size=batch_size
+        )
+        rate = rate_accuracy(build_network(params, scale=s, learner_probes=False), images, labels)
+        points.append(
+            {"scale": s, "accuracy": acc[TUTORIAL["probe_synapse"]][n_steps], "rate_accuracy": rate}
+        )
     return points
 
 
-def sweep_probe_synapse(params, images, labels, probe_synapses=SWEEPS["probe_synapse"],
-                        n_steps=30, batch_size=200):
+def sweep_probe_synapse(
+    params, images, labels, probe_synapses=SWEEPS["probe_synapse"], n_steps=30, batch_size=200
+):
     """Spiking accuracy read through each output-probe synapse, from one run.
     Returns ``[{"probe_synapse": s, "accuracy": a}, ...]``."""
-    acc = evaluate_spiking(params, images, labels, n_steps=n_steps,
-                           probe_synapses=probe_synapses, batch_size=batch_size)
+    acc = evaluate_spiking(
+        params,
+        images,
+        labels,
+        n_steps=n_steps,
+        probe_synapses=probe_synapses,
+        batch_size=batch_size,
+    )
     return [{"probe_synapse": s, "accuracy": a[n_steps]} for s, a in acc.items()]
 
 
@@ -441,8 +497,15 @@ probe with a 0.1 s lowpass and through one without synapse). ``weights`` is
 ``"shipped"`` (`PRETRAINED_PATH`) or ``"rate-regularised"`` (those fine-tuned
 by `fine_tune_rates`)."""
 
-RATE_REGULARISATION = {"n_digits": 256, "target_hz": 10.0, "weight": 1.0, "epochs": 1,
-                       "batch_size": 32, "learning_rate": 0.001, "seed": 0}
+RATE_REGULARISATION = {
+    "n_digits": 256,
+    "target_hz": 10.0,
+    "weight": 1.0,
+    "epochs": 1,
+    "batch_size": 32,
+    "learning_rate": 0.001,
+    "seed": 0,
+}
 """Lecture 06's fine-tuning with firing-rate regularisation (`fine_tune_rates`)."""
 
 
@@ -466,19 +529,31 @@ def fine_tune_rates(params, images, labels, **recipe):
     """
     unknown = set(recipe) - set(RATE_REGULARISATION)
     if unknown:
-        raise ValueError(f"fine_tune_rates: unknown settings {sorted(unknown)}; the recipe "
-                         f"has {sorted(RATE_REGULARISATION)}")
+        raise ValueError(
+            f"fine_tune_rates: unknown settings {sorted(unknown)}; the recipe "
+            f"has {sorted(RATE_REGULARISATION)}"
+        )
     recipe = {**RATE_REGULARISATION, **recipe}
     n = recipe["n_digits"]
     inputs, labels = _check_images_labels(images[:n], labels[:n], "fine_tune_rates")
     model = build_network(params, learner_probes=False)
-    targets = [training.RateTarget(model.layers[name], target_hz=recipe["target_hz"],
-                                   weight=recipe["weight"]) for name in LIF_LAYERS]
+    targets = [
+        training.RateTarget(
+            model.layers[name], target_hz=recipe["target_hz"], weight=recipe["weight"]
+        )
+        for name in LIF_LAYERS
+    ]
     history = training.train(
-        model.network, {model.input: inputs}, {model.output: labels},
-        epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-        optimizer=training.Adam(recipe["learning_rate"]), rate_targets=targets,
-        seed=recipe["seed"], progress_bar=False)
+        model.network,
+        {model.input: inputs},
+        {model.output: labels},
+        epochs=recipe["epochs"],
+        batch_size=recipe["batch_size"],
+        optimizer=training.Adam(recipe["learning_rate"]),
+        rate_targets=targets,
+        seed=recipe["seed"],
+        progress_bar=False,
+    )
     return training.get_params(model.network), history
 
 
@@ -510,8 +585,17 @@ def count_spikes(record, neurons, dt=DT):
     return np.rint(np.asarray(record)[..., 0] / per_spike).astype(np.int64)
 
 
-def curves_over_steps(params, images, labels, n_steps=CURVE_STEPS, synapse=None, scale=1.0,
-                      probe_synapse=0.1, batch_size=200, progress=False):
+def curves_over_steps(
+    params,
+    images,
+    labels,
+    n_steps=CURVE_STEPS,
+    synapse=None,
+    scale=1.0,
+    probe_synapse=0.1,
+    batch_size=200,
+    progress=False,
+):
     """Is each digit classified right, and how many spikes did it take, at every step.
 
     The image is held constant and the network is causal (nothing at step k
@@ -528,17 +612,30 @@ def curves_over_steps(params, images, labels, n_steps=CURVE_STEPS, synapse=None,
         spikes at step k; ``n_neurons`` {LIF layer: int}.
     """
     _, labels = _check_images_labels(images, labels, "curves_over_steps")
-    model = build_network(params, synapse=synapse, scale=scale, probe_synapse=probe_synapse,
-                          learner_probes=False, extra_output_synapses=[None])
+    model = build_network(
+        params,
+        synapse=synapse,
+        scale=scale,
+        probe_synapse=probe_synapse,
+        learner_probes=False,
+        extra_output_synapses=[None],
+    )
     counters = add_spike_counters(model)
-    data = run_spiking(model, images, n_steps,
-                       probes=["output", "output_None", *counters.values()],
-                       batch_size=batch_size, progress=progress)
+    data = run_spiking(
+        model,
+        images,
+        n_steps,
+        probes=["output", "output_None", *counters.values()],
+        batch_size=batch_size,
+        progress=progress,
+    )
     return {
         "correct": data["output"].argmax(axis=2) == labels[:, None],
         "correct_raw": data["output_None"].argmax(axis=2) == labels[:, None],
-        "spikes": {name: count_spikes(data[probe.label], model.layers[name])
-                   for name, probe in counters.items()},
+        "spikes": {
+            name: count_spikes(data[probe.label], model.layers[name])
+            for name, probe in counters.items()
+        },
         "n_neurons": {name: model.layers[name].size for name in LIF_LAYERS},
     }
 
@@ -573,8 +670,9 @@ def load_sweep_curves(path=SWEEP_CURVES_PATH):
 
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found; make it with "
-                                "python scripts/precompute_sweeps.py")
+        raise FileNotFoundError(
+            f"{path} not found; make it with python scripts/precompute_sweeps.py"
+        )
     with open(path) as stream:
         return json.load(stream)
 
@@ -585,8 +683,10 @@ def find_run(curves, synapse=None, scale=1.0, weights="shipped"):
         if (run["synapse"], run["scale"], run["weights"]) == (synapse, scale, weights):
             return run
     have = [(r["synapse"], r["scale"], r["weights"]) for r in curves["runs"]]
-    raise ValueError(f"no precomputed run with synapse={synapse}, scale={scale}, "
-                     f"weights={weights!r}; there are {have}")
+    raise ValueError(
+        f"no precomputed run with synapse={synapse}, scale={scale}, "
+        f"weights={weights!r}; there are {have}"
+    )
 
 
 def run_accuracy(run, raw=False):
@@ -599,17 +699,19 @@ def run_accuracy(run, raw=False):
 def first_spike_steps(run):
     """The first step at which each LIF layer spiked, for any digit, in a
     precomputed run (None if it never did)."""
-    return {name: next((k + 1 for k, n in enumerate(spikes) if n > 0), None)
-            for name, spikes in run["spikes"].items()}
+    return {
+        name: next((k + 1 for k, n in enumerate(spikes) if n > 0), None)
+        for name, spikes in run["spikes"].items()
+    }
 
 
 def run_spikes_per_image(run, n_steps):
     """Spikes per image over the first ``n_steps`` steps: all LIF layers, and the
     mean rate of each layer in Hz (``spikes / (neurons * n_steps * dt)``)."""
-    per_layer = {name: sum(counts[:n_steps]) / run["n_digits"]
-                 for name, counts in run["spikes"].items()}
-    rates = {name: per_layer[name] / (run["n_neurons"][name] * n_steps * DT)
-             for name in per_layer}
+    per_layer = {
+        name: sum(counts[:n_steps]) / run["n_digits"] for name, counts in run["spikes"].items()
+    }
+    rates = {name: per_layer[name] / (run["n_neurons"][name] * n_steps * DT) for name in per_layer}
     return sum(per_layer.values()), rates
 
 
@@ -620,7 +722,7 @@ def curve_points(curves, read_steps=(5, 10, 20, 30, 100), settings=None):
     ``[{"synapse": 0.005}]``); default all. Returns a list of dicts:
     ``synapse``, ``scale``, ``weights``, ``n_steps``, ``accuracy``,
     ``standard_error``, ``spikes_per_image`` and ``rates_hz`` (per LIF layer),
-    as `snnlib.widgets.draw_tradeoffs` takes them.
+    as `snnlib.course.widgets.draw_tradeoffs` takes them.
     """
     runs = curves["runs"] if settings is None else [find_run(curves, **s) for s in settings]
     points = []
@@ -628,21 +730,35 @@ def curve_points(curves, read_steps=(5, 10, 20, 30, 100), settings=None):
         accuracy, se = run_accuracy(run)
         for k in read_steps:
             spikes, rates = run_spikes_per_image(run, k)
-            points.append({"synapse": run["synapse"], "scale": run["scale"],
-                           "weights": run["weights"], "n_steps": k,
-                           "accuracy": float(accuracy[k - 1]),
-                           "standard_error": float(se[k - 1]),
-                           "spikes_per_image": spikes, "rates_hz": rates})
+            points.append(
+                {
+                    "synapse": run["synapse"],
+                    "scale": run["scale"],
+                    "weights": run["weights"],
+                    "n_steps": k,
+                    "accuracy": float(accuracy[k - 1]),
+                    "standard_error": float(se[k - 1]),
+                    "spikes_per_image": spikes,
+                    "rates_hz": rates,
+                }
+            )
     return points
 
 
 def curves_table(points):
-    """`curve_points` as printable rows (for `snnlib.widgets.format_table`)."""
-    return [{"weights": p["weights"], "connection synapse": synapse_name(p["synapse"]),
-             "rate scale": f"{p['scale']:g}", "n_steps": p["n_steps"],
-             "accuracy %": f"{100 * p['accuracy']:.1f} ± {100 * p['standard_error']:.1f}",
-             "spikes per image": round(p["spikes_per_image"]),
-             "conv3_lif Hz": round(p["rates_hz"]["conv3_lif"], 1)} for p in points]
+    """`curve_points` as printable rows (for `snnlib.course.widgets.format_table`)."""
+    return [
+        {
+            "weights": p["weights"],
+            "connection synapse": synapse_name(p["synapse"]),
+            "rate scale": f"{p['scale']:g}",
+            "n_steps": p["n_steps"],
+            "accuracy %": f"{100 * p['accuracy']:.1f} ± {100 * p['standard_error']:.1f}",
+            "spikes per image": round(p["spikes_per_image"]),
+            "conv3_lif Hz": round(p["rates_hz"]["conv3_lif"], 1),
+        }
+        for p in points
+    ]
 
 
 def synapse_name(synapse):
@@ -656,10 +772,15 @@ def synapse_name(synapse):
 def random_shifts(max_shift=2):
     """An ``augment`` function for `training.train`: shift each image by a random
     whole number of pixels, up to ``max_shift`` each way, filling with zeros."""
-    if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral) \
-            or not 0 <= max_shift < 14:
-        raise ValueError(f"random_shifts: max_shift must be a whole number of pixels from 0 "
-                         f"to 13, got {max_shift!r}")
+    if (
+        isinstance(max_shift, bool)
+        or not isinstance(max_shift, numbers.Integral)
+        or not 0 <= max_shift < 14
+    ):
+        raise ValueError(
+            f"random_shifts: max_shift must be a whole number of pixels from 0 "
+            f"to 13, got {max_shift!r}"
+        )
 
     def augment(x, rng):
         if max_shift == 0:
@@ -670,15 +791,21 @@ def random_shifts(max_shift=2):
         shifts = rng.integers(-m, m + 1, size=(len(images), 2))
         shifted = np.empty_like(images)
         for i, (dy, dx) in enumerate(shifts):
-            shifted[i] = padded[i, m + dy:m + dy + 28, m + dx:m + dx + 28]
+            shifted[i] = padded[i, m + dy : m + dy + 28, m + dx : m + dx + 28]
         return shifted.reshape(x.shape)
 
     return augment
 
 
-TRAINING_RECIPE = {"epochs": 30, "batch_size": 32, "learning_rate": 0.001,
-                   "final_learning_rate": 1e-5, "max_shift": 2, "lif_smoothing": 0.05,
-                   "conv1_init_scale": 16.0}
+TRAINING_RECIPE = {
+    "epochs": 30,
+    "batch_size": 32,
+    "learning_rate": 0.001,
+    "final_learning_rate": 1e-5,
+    "max_shift": 2,
+    "lif_smoothing": 0.05,
+    "conv1_init_scale": 16.0,
+}
 """How the shipped weights were trained (see `train_tutorial`)."""
 
 
@@ -694,8 +821,10 @@ def train_tutorial(x_train, y_train, seed=0, validation=None, progress_bar=True,
     """
     unknown = set(recipe) - set(TRAINING_RECIPE)
     if unknown:
-        raise ValueError(f"train_tutorial: unknown settings {sorted(unknown)}; the recipe "
-                         f"has {sorted(TRAINING_RECIPE)}")
+        raise ValueError(
+            f"train_tutorial: unknown settings {sorted(unknown)}; the recipe "
+            f"has {sorted(TRAINING_RECIPE)}"
+        )
     recipe = {**TRAINING_RECIPE, **recipe}
     inputs, labels = _check_images_labels(x_train, y_train, "train_tutorial")
     model = build_network(seed=seed, learner_probes=False)
@@ -709,12 +838,20 @@ def train_tutorial(x_train, y_train, seed=0, validation=None, progress_bar=True,
         val_inputs, val_labels = _check_images_labels(*validation, "train_tutorial validation")
         validation = ({model.input: val_inputs}, val_labels)
     history = training.train(
-        model.network, {model.input: inputs}, {model.output: labels},
-        epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+        model.network,
+        {model.input: inputs},
+        {model.output: labels},
+        epochs=recipe["epochs"],
+        batch_size=recipe["batch_size"],
         optimizer=training.Adam(recipe["learning_rate"]),
         learning_rate_schedule=training.cosine_decay(
-            recipe["learning_rate"], recipe["epochs"], recipe["final_learning_rate"]),
-        augment=random_shifts(recipe["max_shift"]), lif_smoothing=recipe["lif_smoothing"],
-        seed=seed, validation=validation, progress_bar=progress_bar)
+            recipe["learning_rate"], recipe["epochs"], recipe["final_learning_rate"]
+        ),
+        augment=random_shifts(recipe["max_shift"]),
+        lif_smoothing=recipe["lif_smoothing"],
+        seed=seed,
+        validation=validation,
+        progress_bar=progress_bar,
+    )
     history["recipe"] = recipe
     return model, history

@@ -1,4 +1,4 @@
-"""Spiking MNIST end to end: ``python -m snnlib.demo`` (``make demo``).
+"""Spiking MNIST end to end: ``python -m snnlib.course.demo`` (``make demo``).
 
 Headless and offline, on the bundled digits:
 
@@ -14,7 +14,7 @@ Headless and offline, on the bundled digits:
 4. print a table (every accuracy with its binomial standard error), and, for
    the shipped weights, the precomputed curves of accuracy against n_steps
    for each connection synapse (1,000 digits, up to 100 steps,
-   `snnlib.mnist.SWEEP_CURVES_PATH`); write ``results.json`` and PNG figures
+   `snnlib.course.mnist.SWEEP_CURVES_PATH`); write ``results.json`` and PNG figures
    into ``--output``.
 
 ``--quick`` runs on a few digits, for the tests.
@@ -26,9 +26,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import mnist, training
-from .datasets import file_sha256, load_mnist
-from .mnist import standard_error
+from snnlib import training
+from snnlib.course import mnist
+from snnlib.course.datasets import file_sha256, load_mnist
+from snnlib.course.mnist import standard_error
 
 N_STEPS = mnist.SWEEPS["n_steps"]
 SYNAPSES = mnist.SWEEPS["synapse"]  # the tutorial's None first
@@ -37,16 +38,27 @@ PROBE_SYNAPSES = mnist.SWEEPS["probe_synapse"]
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m snnlib.demo",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--output", default="demo_output", help="directory for results.json "
-                        "and the figures (default: demo_output)")
-    parser.add_argument("--train", action="store_true", help="train the weights (a few "
-                        "minutes) instead of loading the shipped ones")
+    parser = argparse.ArgumentParser(
+        prog="python -m snnlib.course.demo", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--output",
+        default="demo_output",
+        help="directory for results.json and the figures (default: demo_output)",
+    )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="train the weights (a few minutes) instead of loading the shipped ones",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for --train (default 0)")
     parser.add_argument("--params", default=None, help="load the weights from this .npz file")
-    parser.add_argument("--sweep-digits", type=int, default=300, help="held-out digits used "
-                        "by the synapse and firing-rate sweeps (default 300)")
+    parser.add_argument(
+        "--sweep-digits",
+        type=int,
+        default=300,
+        help="held-out digits used by the synapse and firing-rate sweeps (default 300)",
+    )
     parser.add_argument("--quick", action="store_true", help="a few digits only (for tests)")
     args = parser.parse_args(argv)
     if args.train and args.params:
@@ -82,7 +94,7 @@ def main(argv=None):
             params = training.read_params(weights)
             mnist.build_network(params, learner_probes=False)  # do they fit the network?
         except (FileNotFoundError, ValueError) as error:
-            sys.exit(f"python -m snnlib.demo: {error}")
+            sys.exit(f"python -m snnlib.course.demo: {error}")
 
     # 2. rate and spiking accuracy at the tutorial's settings. One run gives the
     # n_steps sweep too (the run is causal: step k of a longer run is a k-step run)
@@ -90,22 +102,29 @@ def main(argv=None):
     rate_model = mnist.build_network(params, learner_probes=False)
     rate_correct = mnist.rate_outputs(rate_model, x_test).argmax(axis=1) == y_test
     n_steps = [k for k in N_STEPS if not args.quick or k <= 30]
-    model = mnist.build_network(params, probe_synapse=None, learner_probes=False,
-                                extra_output_synapses=[s for s in PROBE_SYNAPSES
-                                                       if s is not None])
+    model = mnist.build_network(
+        params,
+        probe_synapse=None,
+        learner_probes=False,
+        extra_output_synapses=[s for s in PROBE_SYNAPSES if s is not None],
+    )
     names = {s: "output" if s is None else f"output_{s}" for s in PROBE_SYNAPSES}
     print(f"spiking network: {len(x_test)} digits, {max(n_steps)} steps")
-    outputs = mnist.run_spiking(model, x_test, n_steps=max(n_steps),
-                                probes=list(names.values()), progress=True)
+    outputs = mnist.run_spiking(
+        model, x_test, n_steps=max(n_steps), probes=list(names.values()), progress=True
+    )
     # correct[s][i, k - 1]: digit i is classified right after k steps, read
     # through an output probe with synapse s
     correct = {s: outputs[name].argmax(axis=2) == y_test[:, None] for s, name in names.items()}
     tutorial = correct[0.1][:, 29]
     sweeps = {
-        "n_steps": [{"n_steps": k, "accuracy": float(correct[0.1][:, k - 1].mean())}
-                    for k in n_steps],
-        "probe_synapse": [{"probe_synapse": s, "accuracy": float(correct[s][:, 29].mean())}
-                          for s in PROBE_SYNAPSES],
+        "n_steps": [
+            {"n_steps": k, "accuracy": float(correct[0.1][:, k - 1].mean())} for k in n_steps
+        ],
+        "probe_synapse": [
+            {"probe_synapse": s, "accuracy": float(correct[s][:, 29].mean())}
+            for s in PROBE_SYNAPSES
+        ],
     }
 
     # 3. the sweeps that need a run per value, on a subset; their tutorial points
@@ -114,15 +133,22 @@ def main(argv=None):
     print(f"sweeps of connection synapse and firing-rate scale on {n_sweep} digits")
     sub_spiking = float(tutorial[:n_sweep].mean())
     sweeps["synapse"] = [{"synapse": None, "accuracy": sub_spiking}] + mnist.sweep_synapse(
-        params, x_sub, y_sub, [s for s in SYNAPSES if s is not None])
-    sweeps["scale"] = [{"scale": 1, "accuracy": sub_spiking,
-                        "rate_accuracy": float(rate_correct[:n_sweep].mean())}]
-    sweeps["scale"] += mnist.sweep_firing_rate_scale(params, x_sub, y_sub,
-                                                     [s for s in SCALES if s != 1])
+        params, x_sub, y_sub, [s for s in SYNAPSES if s is not None]
+    )
+    sweeps["scale"] = [
+        {"scale": 1, "accuracy": sub_spiking, "rate_accuracy": float(rate_correct[:n_sweep].mean())}
+    ]
+    sweeps["scale"] += mnist.sweep_firing_rate_scale(
+        params, x_sub, y_sub, [s for s in SCALES if s != 1]
+    )
     rate_acc, spiking_acc = float(rate_correct.mean()), float(tutorial.mean())
 
-    sweep_digits = {"n_steps": len(x_test), "probe_synapse": len(x_test),
-                    "synapse": n_sweep, "scale": n_sweep}
+    sweep_digits = {
+        "n_steps": len(x_test),
+        "probe_synapse": len(x_test),
+        "synapse": n_sweep,
+        "scale": n_sweep,
+    }
     figures = make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output)
     results = {
         "data": "bundled MNIST subset, held-out split",
@@ -135,7 +161,7 @@ def main(argv=None):
         "sweeps": sweeps,
         "sweep_digits": sweep_digits,
         "uncertainty": "an accuracy p measured on n digits has a binomial standard error "
-                       "sqrt(p (1 - p) / n); n is n_test_digits or sweep_digits",
+        "sqrt(p (1 - p) / n); n is n_test_digits or sweep_digits",
         "figures": figures,
         "seconds": round(time.perf_counter() - start, 1),
     }
@@ -144,8 +170,7 @@ def main(argv=None):
     print_table(results)
     if results["weights"] == weights_name(mnist.PRETRAINED_PATH) and not args.quick:
         print_precomputed_curves()  # computed with the shipped weights
-    print(f"wrote {output / 'results.json'} and {len(figures)} figures in "
-          f"{results['seconds']} s")
+    print(f"wrote {output / 'results.json'} and {len(figures)} figures in {results['seconds']} s")
     return results
 
 
@@ -153,24 +178,27 @@ def weights_name(path):
     """How results.json names the weights: the shipped file by its place in the
     package (the same on every machine), any other file as it was given."""
     if Path(path).resolve() == mnist.PRETRAINED_PATH.resolve():
-        return "snnlib/data/" + mnist.PRETRAINED_PATH.name
+        return "snnlib/course/data/" + mnist.PRETRAINED_PATH.name
     return str(path)
 
 
 def make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output):
     """Write the PNG figures; return their file names."""
-    from . import plots
+    from snnlib.course import plots
 
     model = mnist.build_network(params, learner_probes=True)
     digit = 0
-    data = mnist.run_spiking(model, x_test[digit:digit + 1], n_steps=30,
-                             probes=("output",) + mnist.LEARNER_PROBES)
+    data = mnist.run_spiking(
+        model, x_test[digit : digit + 1], n_steps=30, probes=("output",) + mnist.LEARNER_PROBES
+    )
     figures = {
         "accuracy_vs_n_steps.png": plots.accuracy_vs_steps(
-            sweeps["n_steps"], rate_acc, n_digits=sweep_digits["n_steps"]),
+            sweeps["n_steps"], rate_acc, n_digits=sweep_digits["n_steps"]
+        ),
         "learner_probes.png": plots.learner_probes({k: v[0] for k, v in data.items()}),
         "output_over_time.png": plots.output_over_time(
-            data["output"][0], label=int(y_test[digit]), image=x_test[digit]),
+            data["output"][0], label=int(y_test[digit]), image=x_test[digit]
+        ),
         "sweeps.png": plots.sweeps(sweeps, n_digits=sweep_digits),
     }
     for name, fig in figures.items():
@@ -194,8 +222,9 @@ def print_table(results):
         return [_percent(p[key]) for p in points]
 
     def errors(points, n, key="accuracy"):
-        return row("    ± standard error", [f"±{100 * standard_error(p[key], n):.1f}"
-                                           for p in points])
+        return row(
+            "    ± standard error", [f"±{100 * standard_error(p[key], n):.1f}" for p in points]
+        )
 
     n_test = results["n_test_digits"]
     lines = [
@@ -210,16 +239,20 @@ def print_table(results):
         row(f"n_steps ({d['n_steps']} digits)", [p["n_steps"] for p in s["n_steps"]]),
         row("  spiking accuracy", percents(s["n_steps"])),
         errors(s["n_steps"], d["n_steps"]),
-        row(f"connection synapse ({d['synapse']} digits)",
-            [mnist.synapse_name(p["synapse"]) for p in s["synapse"]]),
+        row(
+            f"connection synapse ({d['synapse']} digits)",
+            [mnist.synapse_name(p["synapse"]) for p in s["synapse"]],
+        ),
         row("  spiking accuracy", percents(s["synapse"])),
         errors(s["synapse"], d["synapse"]),
         row(f"firing-rate scale ({d['scale']} digits)", [f"{p['scale']:g}" for p in s["scale"]]),
         row("  spiking accuracy", percents(s["scale"])),
         errors(s["scale"], d["scale"]),
         row("  rate accuracy", percents(s["scale"], "rate_accuracy")),
-        row(f"output probe synapse ({d['probe_synapse']} digits)",
-            [mnist.synapse_name(p["probe_synapse"]) for p in s["probe_synapse"]]),
+        row(
+            f"output probe synapse ({d['probe_synapse']} digits)",
+            [mnist.synapse_name(p["probe_synapse"]) for p in s["probe_synapse"]],
+        ),
         row("  spiking accuracy", percents(s["probe_synapse"])),
         errors(s["probe_synapse"], d["probe_synapse"]),
         "",
@@ -241,17 +274,25 @@ def print_precomputed_curves(read_steps=(10, 20, 30, 50, 100)):
         print(f"(no precomputed curves: {error})")
         return
     runs = [r for r in curves["runs"] if r["weights"] == "shipped" and r["scale"] == 1]
-    print(f"Precomputed ({mnist.SWEEP_CURVES_PATH.name}, {runs[0]['n_digits']:,} digits, one "
-          f"run of {len(runs[0]['correct'])} steps per connection synapse):")
+    print(
+        f"Precomputed ({mnist.SWEEP_CURVES_PATH.name}, {runs[0]['n_digits']:,} digits, one "
+        f"run of {len(runs[0]['correct'])} steps per connection synapse):"
+    )
     for raw, reading in ((False, "output probe lowpass 0.1 s"), (True, "raw output")):
         print(f"  {reading:<28}" + "".join(f"{k:>12}" for k in read_steps) + "  (n_steps)")
         for run in runs:
             accuracy, se = mnist.run_accuracy(run, raw=raw)
-            print(f"    synapse {mnist.synapse_name(run['synapse']):<18}" + "".join(
-                f"{f'{100 * accuracy[k - 1]:.1f}±{100 * se[k - 1]:.1f}':>12}"
-                for k in read_steps))
-    print("  Each filtered connection delays by a step and its output rises as "
-          "1 - exp(-t / tau);\n  the network has seven of them in series (lecture 06).\n")
+            print(
+                f"    synapse {mnist.synapse_name(run['synapse']):<18}"
+                + "".join(
+                    f"{f'{100 * accuracy[k - 1]:.1f}±{100 * se[k - 1]:.1f}':>12}"
+                    for k in read_steps
+                )
+            )
+    print(
+        "  Each filtered connection delays by a step and its output rises as "
+        "1 - exp(-t / tau);\n  the network has seven of them in series (lecture 06).\n"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ Every explorer is three layers, so that the logic is tested without a browser:
 - an **explorer** (``*_explorer``): ``ipywidgets.interactive`` controls that call
   compute, then draw, and show the figure.
 
-Figures are `snnlib.plots.CourseFigure` objects, made without pyplot: nothing is kept in a
+Figures are `snnlib.course.plots.CourseFigure` objects, made without pyplot: nothing is kept in a
 global list of open figures (no leaks when a slider moves a thousand times),
 and a notebook shows one as a PNG when a cell returns it.
 
@@ -22,8 +22,15 @@ lecture 01, `convolution` 02, `lif` 03, `synapses` 04, `spiking_cnn` 05 and 06),
 with what they share in `common`. Every public name is importable from here.
 """
 
-from snnlib.widgets.common import CONTROL_WIDTH, DT, SYNAPSE_KINDS, new_figure, show, test_digits
-from snnlib.widgets.convolution import (
+from snnlib.course.widgets.common import (
+    CONTROL_WIDTH,
+    DT,
+    SYNAPSE_KINDS,
+    new_figure,
+    show,
+    test_digits,
+)
+from snnlib.course.widgets.convolution import (
     NAMED_KERNELS,
     compute_convolution,
     conv_stack_table,
@@ -32,7 +39,7 @@ from snnlib.widgets.convolution import (
     draw_matrix,
     format_table,
 )
-from snnlib.widgets.lif import (
+from snnlib.course.widgets.lif import (
     compute_lif_demo,
     compute_rate_curve,
     compute_relu_vs_lif,
@@ -43,8 +50,12 @@ from snnlib.widgets.lif import (
     lif_explorer,
     tuning_explorer,
 )
-from snnlib.widgets.simulation_loop import compute_input_record, draw_input_record, input_explorer
-from snnlib.widgets.spiking_cnn import (
+from snnlib.course.widgets.simulation_loop import (
+    compute_input_record,
+    draw_input_record,
+    input_explorer,
+)
+from snnlib.course.widgets.spiking_cnn import (
     LIF_LAYERS,
     MAX_CACHED_RUNS,
     NETWORK_PROBE_SYNAPSES,
@@ -60,7 +71,7 @@ from snnlib.widgets.spiking_cnn import (
     probe_record,
     tradeoff_table,
 )
-from snnlib.widgets.synapses import (
+from snnlib.course.widgets.synapses import (
     compute_delay_demo,
     compute_impulse_response,
     compute_synapse_demo,
