@@ -2,14 +2,14 @@
 
     python scripts/precompute_sweeps.py [--digits 1000] [--output PATH]
 
-For each setting in `snnlib.course.mnist.CURVE_SETTINGS` (connection synapse None,
+For each setting in `snnlib.course.sweeps.CURVE_SETTINGS` (connection synapse None,
 1, 5 and 10 ms; firing-rate scale 2, 5 and 10; the rate-regularised weights),
-one run of `snnlib.course.mnist.CURVE_STEPS` (100) steps of the tutorial network on
+one run of `snnlib.course.sweeps.CURVE_STEPS` (100) steps of the tutorial network on
 the 1,000 held-out bundled digits, the output read through a probe with a
 lowpass of 0.1 s and through one without synapse (raw). The network is
 causal and the image is held constant, so the output probe at step k is what a
 k-step run would end with: one run gives the accuracy for every n_steps from 1
-to 100 (`snnlib.course.mnist.curves_over_steps`).
+to 100 (`snnlib.course.sweeps.curves_over_steps`).
 
 The inputs are fixed (the bundled test digits, the shipped weights, float32,
 batches of 200, one BLAS thread) and nothing is random, so a run gives the same
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from snnlib.course import mnist  # noqa: E402
+from snnlib.course import mnist, sweeps  # noqa: E402
 from snnlib.course.datasets import file_sha256, load_mnist  # noqa: E402
 
 CHECK_DIGITS = 10
@@ -59,7 +59,7 @@ def package_path(path):
 def weights_for(setting, shipped, x_train, y_train):
     if setting["weights"] == "shipped":
         return shipped
-    params, _ = mnist.fine_tune_rates(shipped, x_train, y_train)
+    params, _ = sweeps.fine_tune_rates(shipped, x_train, y_train)
     return params
 
 
@@ -111,14 +111,14 @@ def main(argv=None):
     data_path = mnist.DATA_DIR / "mnist_subset.npz"
 
     runs = []
-    for setting in mnist.CURVE_SETTINGS:
-        print(f"{setting}: {len(x_test)} digits, {mnist.CURVE_STEPS} steps", flush=True)
+    for setting in sweeps.CURVE_SETTINGS:
+        print(f"{setting}: {len(x_test)} digits, {sweeps.CURVE_STEPS} steps", flush=True)
         params = weights_for(setting, shipped, x_train, y_train)
-        curves = mnist.curves_over_steps(
+        curves = sweeps.curves_over_steps(
             params,
             x_test,
             y_test,
-            n_steps=mnist.CURVE_STEPS,
+            n_steps=sweeps.CURVE_STEPS,
             synapse=setting["synapse"],
             scale=setting["scale"],
             probe_synapse=mnist.TUTORIAL["probe_synapse"],
@@ -134,7 +134,7 @@ def main(argv=None):
                 "rate_correct": int(rate_correct.sum()),
                 "n_neurons": curves["n_neurons"],
                 "changes": changes(
-                    curves["correct"], [(a, b) for a, b in CHANGES if b <= mnist.CURVE_STEPS]
+                    curves["correct"], [(a, b) for a, b in CHANGES if b <= sweeps.CURVE_STEPS]
                 ),
                 "check": {
                     **summarise(curves, min(CHECK_DIGITS, len(x_test))),
@@ -171,13 +171,13 @@ def main(argv=None):
             "sha256": file_sha256(mnist.PRETRAINED_PATH),
         },
         "rate_regularisation": {
-            **mnist.RATE_REGULARISATION,
-            "how": "snnlib.course.mnist.fine_tune_rates(shipped weights, bundled x_train, "
+            **sweeps.RATE_REGULARISATION,
+            "how": "snnlib.course.sweeps.fine_tune_rates(shipped weights, bundled x_train, "
             "y_train): the first n_digits training digits",
         },
         "settings": {
             "dt": mnist.DT,
-            "n_steps": mnist.CURVE_STEPS,
+            "n_steps": sweeps.CURVE_STEPS,
             "batch_size": BATCH_SIZE,
             "probe_synapse": mnist.TUTORIAL["probe_synapse"],
             "dtype": "float32",
@@ -190,14 +190,14 @@ def main(argv=None):
     output.write_text(to_json(provenance, runs))
     print(f"wrote {output} ({output.stat().st_size:,} bytes) in {seconds:.0f} s")
     for run in runs:
-        accuracy, se = mnist.run_accuracy(run)
+        accuracy, se = sweeps.run_accuracy(run)
         print(
-            f"  synapse {mnist.synapse_name(run['synapse']):>5}, scale {run['scale']:>4g}, "
+            f"  synapse {sweeps.synapse_name(run['synapse']):>5}, scale {run['scale']:>4g}, "
             f"{run['weights']:>16}: "
             + ", ".join(
                 f"{k}: {100 * accuracy[k - 1]:.1f}±{100 * se[k - 1]:.1f}"
                 for k in (10, 20, 30, 50, 100)
-                if k <= mnist.CURVE_STEPS
+                if k <= sweeps.CURVE_STEPS
             )
         )
 

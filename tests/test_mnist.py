@@ -12,7 +12,7 @@ import pytest
 
 import snnlib as snn
 from snnlib import training
-from snnlib.course import mnist
+from snnlib.course import mnist, sweeps
 from snnlib.course.datasets import file_sha256, images_to_inputs, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def test_reading_steps_from_a_longer_run_equals_shorter_runs(test_digits, params
     )
     expected = (short[:, -1].argmax(axis=1) == y).mean()
     assert accuracy[0.1][25] == expected
-    curves = mnist.curves_over_steps(params, x, y, n_steps=40, synapse=synapse, scale=scale)
+    curves = sweeps.curves_over_steps(params, x, y, n_steps=40, synapse=synapse, scale=scale)
     np.testing.assert_array_equal(curves["correct"][:, 24], short[:, -1].argmax(axis=1) == y)
 
 
@@ -229,14 +229,14 @@ def test_spike_counters_count_every_spike(test_digits, params):
         model = mnist.build_network(params, scale=scale, learner_probes=False)
         with model.network:
             full = {name: snn.Probe(model.layers[name], label=name) for name in mnist.LIF_LAYERS}
-        counters = mnist.add_spike_counters(model)
+        counters = sweeps.add_spike_counters(model)
         data = mnist.run_spiking(model, x, n_steps=12, probes=[*full.values(), *counters.values()])
         for name in mnist.LIF_LAYERS:
             expected = (data[name] > 0).sum(axis=2)
-            counted = mnist.count_spikes(data[counters[name].label], model.layers[name])
+            counted = sweeps.count_spikes(data[counters[name].label], model.layers[name])
             np.testing.assert_array_equal(counted, expected)
         assert sum(c.sum() for c in data.values()) > 0
-    curves = mnist.curves_over_steps(params, x, y, n_steps=12, scale=5)
+    curves = sweeps.curves_over_steps(params, x, y, n_steps=12, scale=5)
     np.testing.assert_array_equal(
         curves["spikes"]["conv2_lif"], (data["conv2_lif"] > 0).sum(axis=2)
     )
@@ -244,9 +244,9 @@ def test_spike_counters_count_every_spike(test_digits, params):
 
 
 def test_standard_error_is_binomial():
-    assert mnist.standard_error(0.5, 100) == pytest.approx(0.05)
-    assert mnist.standard_error(0.98, 1000) == pytest.approx(np.sqrt(0.98 * 0.02 / 1000))
-    np.testing.assert_allclose(mnist.standard_error([0, 1], 10), [0, 0])
+    assert sweeps.standard_error(0.5, 100) == pytest.approx(0.05)
+    assert sweeps.standard_error(0.98, 1000) == pytest.approx(np.sqrt(0.98 * 0.02 / 1000))
+    np.testing.assert_allclose(sweeps.standard_error([0, 1], 10), [0, 0])
 
 
 def test_probe_synapses_from_one_run_equal_separate_runs(test_digits, params):
@@ -289,13 +289,13 @@ def test_image_and_label_counts_must_match(test_digits, params):
 
 def test_sweeps_return_their_points(test_digits, params):
     x, y = test_digits[0][:6], test_digits[1][:6]
-    points = mnist.sweep_n_steps(params, x, y, n_steps=(3, 10))
+    points = sweeps.sweep_n_steps(params, x, y, n_steps=(3, 10))
     assert [p["n_steps"] for p in points] == [3, 10]
-    synapse = mnist.sweep_synapse(params, x, y, synapses=(None, 0.005), n_steps=5)
+    synapse = sweeps.sweep_synapse(params, x, y, synapses=(None, 0.005), n_steps=5)
     assert [p["synapse"] for p in synapse] == [None, 0.005]
-    scale = mnist.sweep_firing_rate_scale(params, x, y, scales=(2,), n_steps=5)
+    scale = sweeps.sweep_firing_rate_scale(params, x, y, scales=(2,), n_steps=5)
     assert set(scale[0]) == {"scale", "accuracy", "rate_accuracy"}
-    probe = mnist.sweep_probe_synapse(params, x, y, probe_synapses=(None, 0.1), n_steps=5)
+    probe = sweeps.sweep_probe_synapse(params, x, y, probe_synapses=(None, 0.1), n_steps=5)
     assert [p["probe_synapse"] for p in probe] == [None, 0.1]
     for p in points + probe + scale:
         assert 0 <= p["accuracy"] <= 1
@@ -304,16 +304,16 @@ def test_sweeps_return_their_points(test_digits, params):
 @pytest.mark.parametrize(
     "sweep, values, message",
     [
-        (mnist.sweep_n_steps, (10, 0), "n_steps must be a whole number >= 1, got 0"),
-        (mnist.sweep_n_steps, (2.5,), "n_steps must be a whole number >= 1, got 2.5"),
-        (mnist.sweep_n_steps, (), "at least one value"),
-        (mnist.sweep_synapse, (None, -0.005), "must be a finite number >= 0 seconds, got -0.005"),
-        (mnist.sweep_synapse, (np.nan,), "must be a finite number >= 0 seconds, got nan"),
-        (mnist.sweep_synapse, ("fast",), "synapse must be None or a time constant in seconds"),
-        (mnist.sweep_firing_rate_scale, (1, -2), "scale must be a number > 0, got -2"),
-        (mnist.sweep_firing_rate_scale, (np.inf,), "scale must be a number > 0, got inf"),
-        (mnist.sweep_probe_synapse, (0.1, -0.1), "must be a finite number >= 0 seconds, got -0.1"),
-        (mnist.sweep_probe_synapse, (np.inf,), "must be a finite number >= 0 seconds, got inf"),
+        (sweeps.sweep_n_steps, (10, 0), "n_steps must be a whole number >= 1, got 0"),
+        (sweeps.sweep_n_steps, (2.5,), "n_steps must be a whole number >= 1, got 2.5"),
+        (sweeps.sweep_n_steps, (), "at least one value"),
+        (sweeps.sweep_synapse, (None, -0.005), "must be a finite number >= 0 seconds, got -0.005"),
+        (sweeps.sweep_synapse, (np.nan,), "must be a finite number >= 0 seconds, got nan"),
+        (sweeps.sweep_synapse, ("fast",), "synapse must be None or a time constant in seconds"),
+        (sweeps.sweep_firing_rate_scale, (1, -2), "scale must be a number > 0, got -2"),
+        (sweeps.sweep_firing_rate_scale, (np.inf,), "scale must be a number > 0, got inf"),
+        (sweeps.sweep_probe_synapse, (0.1, -0.1), "must be a finite number >= 0 seconds, got -0.1"),
+        (sweeps.sweep_probe_synapse, (np.inf,), "must be a finite number >= 0 seconds, got inf"),
     ],
 )
 def test_sweep_values_that_are_not_allowed(sweep, values, message, test_digits):
@@ -343,7 +343,7 @@ def test_probe_synapse_zero_records_the_output_one_step_late(test_digits, params
 
 @pytest.fixture(scope="module")
 def curves():
-    return mnist.load_sweep_curves()
+    return sweeps.load_sweep_curves()
 
 
 def test_precomputed_curves_say_where_they_come_from(curves):
@@ -354,7 +354,7 @@ def test_precomputed_curves_say_where_they_come_from(curves):
     assert mnist.SWEEP_CURVES_PATH.stat().st_size < 100_000
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
-    ]["snnlib"]
+    ]["snnlib.course"]
     assert any(fnmatch.fnmatch("data/" + mnist.SWEEP_CURVES_PATH.name, p) for p in package_data)
     assert mnist.SWEEP_CURVES_PATH.name in (mnist.DATA_DIR / "README.md").read_text()
     assert str(ROOT) not in text and "/home/" not in text  # no path of a machine
@@ -368,7 +368,7 @@ def test_precomputed_curves_say_where_they_come_from(curves):
     assert source["digits"]["n_digits"] == 1000
     assert source["settings"] == {
         "dt": mnist.DT,
-        "n_steps": mnist.CURVE_STEPS,
+        "n_steps": sweeps.CURVE_STEPS,
         "batch_size": 200,
         "probe_synapse": 0.1,
         "dtype": "float32",
@@ -376,13 +376,13 @@ def test_precomputed_curves_say_where_they_come_from(curves):
     }
     assert {
         k: v for k, v in source["rate_regularisation"].items() if k != "how"
-    } == mnist.RATE_REGULARISATION
+    } == sweeps.RATE_REGULARISATION
     settings = [{k: run[k] for k in ("synapse", "scale", "weights")} for run in curves["runs"]]
-    assert settings == list(mnist.CURVE_SETTINGS)
+    assert settings == list(sweeps.CURVE_SETTINGS)
     for run in curves["runs"]:
         assert run["n_digits"] == 1000
-        assert len(run["correct"]) == len(run["correct_raw"]) == mnist.CURVE_STEPS
-        assert all(len(s) == mnist.CURVE_STEPS for s in run["spikes"].values())
+        assert len(run["correct"]) == len(run["correct_raw"]) == sweeps.CURVE_STEPS
+        assert all(len(s) == sweeps.CURVE_STEPS for s in run["spikes"].values())
         assert all(0 <= c <= 1000 for c in run["correct"])
         check = run["check"]
         assert all(c <= t for c, t in zip(check["correct"], run["correct"], strict=True))
@@ -403,7 +403,7 @@ def test_precomputed_curves_are_recomputed_exactly(curves, tmp_path):
         timeout=600,
     )
     assert result.returncode == 0 and result.stderr == "", result.stdout + result.stderr
-    again = mnist.load_sweep_curves(out)
+    again = sweeps.load_sweep_curves(out)
     assert again["provenance"]["command"] == (
         f"python scripts/precompute_sweeps.py --digits {n} --output {out}"
     )
@@ -421,16 +421,18 @@ def test_precomputed_curves_support_lecture_06(curves):
     Rerun the script and this fails: then read the lecture again."""
 
     def percent(synapse=None, scale=1.0, weights="shipped", raw=False):
-        run = mnist.find_run(curves, synapse, scale, weights)
-        return np.round(100 * mnist.run_accuracy(run, raw)[0], 1)
+        run = sweeps.find_run(curves, synapse, scale, weights)
+        return np.round(100 * sweeps.run_accuracy(run, raw)[0], 1)
 
     def spikes(n_steps, synapse=None, scale=1.0, weights="shipped"):
-        return mnist.run_spikes_per_image(mnist.find_run(curves, synapse, scale, weights), n_steps)
+        return sweeps.run_spikes_per_image(
+            sweeps.find_run(curves, synapse, scale, weights), n_steps
+        )
 
     none = percent()
     assert (none[2], none[4], none[9], none[19], none[29]) == (13.6, 89.7, 98.0, 98.9, 98.3)
     assert (none[29:].min(), none[29:].max()) == (98.1, 98.5)
-    tutorial = mnist.find_run(curves)
+    tutorial = sweeps.find_run(curves)
     assert tutorial["rate_correct"] == 986
     assert {
         "from_steps": 20,
@@ -438,21 +440,21 @@ def test_precomputed_curves_support_lecture_06(curves):
         "right_then_wrong": 6,
         "wrong_then_right": 0,
     } in tutorial["changes"]
-    se20, se30 = mnist.standard_error(np.array([0.989, 0.983]), 1000)
+    se20, se30 = sweeps.standard_error(np.array([0.989, 0.983]), 1000)
     assert 0.5 < (0.989 - 0.983) / np.hypot(se20, se30) < 1.5  # "about one s.e."
     # scaling: faster start, spike counts far from s times, rate network
     assert [percent(scale=s)[2] for s in (2, 5, 10)] == [87.4, 96.4, 97.2]
     assert round(spikes(30)[0], -3) == 29_000 and round(spikes(30, scale=10)[0], -3) == 68_000
     after20 = np.array([percent(scale=s)[19:] for s in (1, 2, 5, 10)])
     assert round(np.ptp(after20, axis=0).max(), 1) == 0.7  # "within 0.7 points"
-    assert [mnist.find_run(curves, scale=s)["rate_correct"] for s in (1, 2, 5, 10)] == [
+    assert [sweeps.find_run(curves, scale=s)["rate_correct"] for s in (1, 2, 5, 10)] == [
         986,
         986,
         985,
         981,
     ]
     # connection synapses: chance (all called the bias's class) until the signal is through
-    first = {s: mnist.first_spike_steps(mnist.find_run(curves, s)) for s in (0.001, 0.005, 0.01)}
+    first = {s: sweeps.first_spike_steps(sweeps.find_run(curves, s)) for s in (0.001, 0.005, 0.01)}
     assert first[0.01] == {"conv1_lif": 10, "conv2_lif": 20, "conv3_lif": 28}
     assert np.all(percent(0.01)[1:30] == 10.0)
     bias = mnist.pretrained_params()["connection6.bias"]
@@ -465,7 +467,7 @@ def test_precomputed_curves_support_lecture_06(curves):
     assert list(filtered[:, -1]) == [98.3, 98.4, 98.4, 98.5]  # at 100 steps
     for synapse in (0.005, 0.01):  # "3 digits, at most 7"
         gain = (
-            np.array(mnist.find_run(curves, synapse)["correct"]) - np.array(tutorial["correct"])
+            np.array(sweeps.find_run(curves, synapse)["correct"]) - np.array(tutorial["correct"])
         )[39:]
         assert round(gain.mean()) == 3 and gain.max() == 7
     # read raw (probe synapse None), the synapses help
@@ -480,37 +482,37 @@ def test_precomputed_curves_support_lecture_06(curves):
     assert round(reg_spikes[0], -2) == 23_500 and round(spikes(30)[0], -2) == 29_100
     assert round(reg_spikes[1]["conv3_lif"]) == 12 and round(spikes(30)[1]["conv3_lif"]) == 30
     assert abs(reg_spikes[1]["conv1_lif"] - spikes(30)[1]["conv1_lif"]) < 1
-    assert mnist.find_run(curves, weights="rate-regularised")["rate_correct"] == 977
+    assert sweeps.find_run(curves, weights="rate-regularised")["rate_correct"] == 977
 
 
 def test_curves_table_and_lookups(curves):
-    points = mnist.curve_points(curves, read_steps=(10, 30), settings=[{"synapse": 0.005}])
-    rows = mnist.curves_table(points)
+    points = sweeps.curve_points(curves, read_steps=(10, 30), settings=[{"synapse": 0.005}])
+    rows = sweeps.curves_table(points)
     assert [r["n_steps"] for r in rows] == [10, 30]
-    assert len(mnist.curve_points(curves)) == 5 * len(mnist.CURVE_SETTINGS)
-    run = mnist.find_run(curves, 0.005)
-    accuracy, se = mnist.run_accuracy(run)
+    assert len(sweeps.curve_points(curves)) == 5 * len(sweeps.CURVE_SETTINGS)
+    run = sweeps.find_run(curves, 0.005)
+    accuracy, se = sweeps.run_accuracy(run)
     assert rows[1]["accuracy %"] == f"{100 * accuracy[29]:.1f} ± {100 * se[29]:.1f}"
-    spikes, rates = mnist.run_spikes_per_image(run, 30)
+    spikes, rates = sweeps.run_spikes_per_image(run, 30)
     assert rows[1]["spikes per image"] == round(spikes)
     assert spikes == pytest.approx(sum(sum(s[:30]) for s in run["spikes"].values()) / 1000)
     assert rates["conv3_lif"] == pytest.approx(
         sum(run["spikes"]["conv3_lif"][:30]) / (1000 * 3200 * 30 * mnist.DT)
     )
-    assert mnist.first_spike_steps({"spikes": {"a": [0, 0, 3, 1], "b": [0, 0, 0, 0]}}) == {
+    assert sweeps.first_spike_steps({"spikes": {"a": [0, 0, 3, 1], "b": [0, 0, 0, 0]}}) == {
         "a": 3,
         "b": None,
     }
     with pytest.raises(ValueError, match="no precomputed run with synapse=0.002"):
-        mnist.find_run(curves, 0.002)
+        sweeps.find_run(curves, 0.002)
     with pytest.raises(FileNotFoundError, match="precompute_sweeps.py"):
-        mnist.load_sweep_curves(ROOT / "nothing.json")
+        sweeps.load_sweep_curves(ROOT / "nothing.json")
 
 
 def test_fine_tune_rates_checks_its_recipe():
     (x_train, y_train), _ = load_mnist(source="bundled", verbose=False)
     with pytest.raises(ValueError, match="unknown settings \\['target'\\]"):
-        mnist.fine_tune_rates("pretrained", x_train, y_train, target=5)
+        sweeps.fine_tune_rates("pretrained", x_train, y_train, target=5)
 
 
 # --- progress output --------------------------------------------------------------
@@ -581,7 +583,7 @@ def test_accuracy_curves_plot_one_band_per_run(curves):
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:4] == ["synapse None", "synapse 1 ms", "synapse 5 ms", "synapse 10 ms"]
-    run = mnist.find_run(curves, 0.005)
+    run = sweeps.find_run(curves, 0.005)
     np.testing.assert_allclose(ax.get_lines()[2].get_ydata(), 100 * np.array(run["correct"]) / 1000)
     assert len(ax.collections) == 4  # the ± 1 s.e. bands
     assert "1,000 held-out digits" in ax.get_title()
@@ -600,7 +602,7 @@ def test_accuracy_curves_plot_one_band_per_run(curves):
     fig = plots.accuracy_curves(curves, settings=[{"synapse": 0.01}], raw=True)
     np.testing.assert_allclose(
         fig.axes[0].get_lines()[0].get_ydata(),
-        100 * np.array(mnist.find_run(curves, 0.01)["correct_raw"]) / 1000,
+        100 * np.array(sweeps.find_run(curves, 0.01)["correct_raw"]) / 1000,
     )
     assert "raw output" in fig.axes[0].get_title()
 
@@ -710,9 +712,9 @@ def test_demo_prints_the_precomputed_curves(capsys, curves):
 
     demo.print_precomputed_curves(read_steps=(10, 30))
     out = capsys.readouterr().out
-    accuracy, se = mnist.run_accuracy(mnist.find_run(curves, 0.01))
+    accuracy, se = sweeps.run_accuracy(sweeps.find_run(curves, 0.01))
     assert f"{100 * accuracy[29]:.1f}±{100 * se[29]:.1f}" in out
-    raw, raw_se = mnist.run_accuracy(mnist.find_run(curves, None), raw=True)
+    raw, raw_se = sweeps.run_accuracy(sweeps.find_run(curves, None), raw=True)
     assert f"{100 * raw[9]:.1f}±{100 * raw_se[9]:.1f}" in out.split("raw output")[1]
     assert "1,000 digits" in out and "seven" in out
 

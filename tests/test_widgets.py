@@ -11,6 +11,7 @@ ipywidgets = pytest.importorskip("ipywidgets")
 
 import snnlib as snn  # noqa: E402
 from snnlib.course import widgets as W  # noqa: E402
+from snnlib.course.datasets import images_to_inputs  # noqa: E402
 from snnlib.course.plots import figure_png  # noqa: E402
 from snnlib.course.widgets import spiking_cnn, synapses  # noqa: E402
 
@@ -50,7 +51,7 @@ def controls(widget):
 def test_input_record_holds_the_image_at_every_step(digits, n_steps):
     images, _ = digits
     result = W.compute_input_record(images[3], n_steps=n_steps)
-    expected = snn.datasets.images_to_inputs(images[3:4])[0]
+    expected = images_to_inputs(images[3:4])[0]
     assert result["data"].shape == (1, n_steps, 784)
     np.testing.assert_array_equal(result["data"][0], np.tile(expected, (n_steps, 1)))
     np.testing.assert_allclose(result["t"], DT * np.arange(1, n_steps + 1))

@@ -1,7 +1,8 @@
 """What serves the course, built on the library (`snnlib`'s core and `snnlib.training`).
 
 - `datasets`: MNIST, the bundled 5,000 digits (offline) and the full IDX files;
-- `mnist`: NengoDL's tutorial network, its spiking evaluation and sweeps;
+- `mnist`: NengoDL's tutorial network and its spiking evaluation; `sweeps`:
+  accuracy as settings vary, and at every step of a run (lecture 06);
 - `plots` and `widgets`: the lectures' figures and interactive explorers
   (`widgets` has one module per lecture topic);
 - `grading`: the checks behind the problem sets' test cells;

@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 from snnlib import training
-from snnlib.course import mnist
+from snnlib.course import mnist, sweeps
 from snnlib.course.datasets import file_sha256, load_mnist
-from snnlib.course.mnist import standard_error
+from snnlib.course.sweeps import standard_error
 
 N_STEPS = mnist.SWEEPS["n_steps"]
 SYNAPSES = mnist.SWEEPS["synapse"]  # the tutorial's None first
@@ -117,7 +117,7 @@ def main(argv=None):
     # through an output probe with synapse s
     correct = {s: outputs[name].argmax(axis=2) == y_test[:, None] for s, name in names.items()}
     tutorial = correct[0.1][:, 29]
-    sweeps = {
+    sweep_results = {
         "n_steps": [
             {"n_steps": k, "accuracy": float(correct[0.1][:, k - 1].mean())} for k in n_steps
         ],
@@ -132,13 +132,13 @@ def main(argv=None):
     x_sub, y_sub = x_test[:n_sweep], y_test[:n_sweep]
     print(f"sweeps of connection synapse and firing-rate scale on {n_sweep} digits")
     sub_spiking = float(tutorial[:n_sweep].mean())
-    sweeps["synapse"] = [{"synapse": None, "accuracy": sub_spiking}] + mnist.sweep_synapse(
+    sweep_results["synapse"] = [{"synapse": None, "accuracy": sub_spiking}] + sweeps.sweep_synapse(
         params, x_sub, y_sub, [s for s in SYNAPSES if s is not None]
     )
-    sweeps["scale"] = [
+    sweep_results["scale"] = [
         {"scale": 1, "accuracy": sub_spiking, "rate_accuracy": float(rate_correct[:n_sweep].mean())}
     ]
-    sweeps["scale"] += mnist.sweep_firing_rate_scale(
+    sweep_results["scale"] += sweeps.sweep_firing_rate_scale(
         params, x_sub, y_sub, [s for s in SCALES if s != 1]
     )
     rate_acc, spiking_acc = float(rate_correct.mean()), float(tutorial.mean())
@@ -149,7 +149,7 @@ def main(argv=None):
         "synapse": n_sweep,
         "scale": n_sweep,
     }
-    figures = make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output)
+    figures = make_figures(params, x_test, y_test, sweep_results, sweep_digits, rate_acc, output)
     results = {
         "data": "bundled MNIST subset, held-out split",
         "weights": weights_name(weights),
@@ -158,7 +158,7 @@ def main(argv=None):
         "n_test_digits": len(x_test),
         "rate_accuracy": rate_acc,
         "spiking_accuracy": spiking_acc,
-        "sweeps": sweeps,
+        "sweeps": sweep_results,
         "sweep_digits": sweep_digits,
         "uncertainty": "an accuracy p measured on n digits has a binomial standard error "
         "sqrt(p (1 - p) / n); n is n_test_digits or sweep_digits",
@@ -182,7 +182,7 @@ def weights_name(path):
     return str(path)
 
 
-def make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output):
+def make_figures(params, x_test, y_test, sweep_results, sweep_digits, rate_acc, output):
     """Write the PNG figures; return their file names."""
     from snnlib.course import plots
 
@@ -193,13 +193,13 @@ def make_figures(params, x_test, y_test, sweeps, sweep_digits, rate_acc, output)
     )
     figures = {
         "accuracy_vs_n_steps.png": plots.accuracy_vs_steps(
-            sweeps["n_steps"], rate_acc, n_digits=sweep_digits["n_steps"]
+            sweep_results["n_steps"], rate_acc, n_digits=sweep_digits["n_steps"]
         ),
         "learner_probes.png": plots.learner_probes({k: v[0] for k, v in data.items()}),
         "output_over_time.png": plots.output_over_time(
             data["output"][0], label=int(y_test[digit]), image=x_test[digit]
         ),
-        "sweeps.png": plots.sweeps(sweeps, n_digits=sweep_digits),
+        "sweeps.png": plots.sweeps(sweep_results, n_digits=sweep_digits),
     }
     for name, fig in figures.items():
         fig.savefig(output / name, dpi=100)
@@ -241,7 +241,7 @@ def print_table(results):
         errors(s["n_steps"], d["n_steps"]),
         row(
             f"connection synapse ({d['synapse']} digits)",
-            [mnist.synapse_name(p["synapse"]) for p in s["synapse"]],
+            [sweeps.synapse_name(p["synapse"]) for p in s["synapse"]],
         ),
         row("  spiking accuracy", percents(s["synapse"])),
         errors(s["synapse"], d["synapse"]),
@@ -251,7 +251,7 @@ def print_table(results):
         row("  rate accuracy", percents(s["scale"], "rate_accuracy")),
         row(
             f"output probe synapse ({d['probe_synapse']} digits)",
-            [mnist.synapse_name(p["probe_synapse"]) for p in s["probe_synapse"]],
+            [sweeps.synapse_name(p["probe_synapse"]) for p in s["probe_synapse"]],
         ),
         row("  spiking accuracy", percents(s["probe_synapse"])),
         errors(s["probe_synapse"], d["probe_synapse"]),
@@ -269,7 +269,7 @@ def print_precomputed_curves(read_steps=(10, 20, 30, 50, 100)):
     shipped with snnlib (the shipped weights, all 1,000 held-out digits), read
     through the tutorial's output probe and raw."""
     try:
-        curves = mnist.load_sweep_curves()
+        curves = sweeps.load_sweep_curves()
     except FileNotFoundError as error:
         print(f"(no precomputed curves: {error})")
         return
@@ -281,9 +281,9 @@ def print_precomputed_curves(read_steps=(10, 20, 30, 50, 100)):
     for raw, reading in ((False, "output probe lowpass 0.1 s"), (True, "raw output")):
         print(f"  {reading:<28}" + "".join(f"{k:>12}" for k in read_steps) + "  (n_steps)")
         for run in runs:
-            accuracy, se = mnist.run_accuracy(run, raw=raw)
+            accuracy, se = sweeps.run_accuracy(run, raw=raw)
             print(
-                f"    synapse {mnist.synapse_name(run['synapse']):<18}"
+                f"    synapse {sweeps.synapse_name(run['synapse']):<18}"
                 + "".join(
                     f"{f'{100 * accuracy[k - 1]:.1f}±{100 * se[k - 1]:.1f}':>12}"
                     for k in read_steps

@@ -12,7 +12,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-from snnlib.course.mnist import find_run, run_accuracy, standard_error, synapse_name
+from snnlib.course.sweeps import find_run, run_accuracy, standard_error, synapse_name
 
 
 class CourseFigure(Figure):
@@ -53,7 +53,7 @@ def accuracy_vs_steps(points, rate_accuracy=None, n_digits=None, ax=None):
     Parameters
     ----------
     points : list of dict
-        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.course.mnist.sweep_n_steps` returns).
+        ``{"n_steps": k, "accuracy": a}`` (as `snnlib.course.sweeps.sweep_n_steps` returns).
     rate_accuracy : float, optional
         Drawn as a dashed line: the rate network's accuracy, for comparison.
     n_digits : int, optional
@@ -92,10 +92,10 @@ def accuracy_curves(curves, settings=None, ax=None, max_steps=None, ylim=(0, 100
     Parameters
     ----------
     curves : dict
-        As `snnlib.course.mnist.load_sweep_curves` returns.
+        As `snnlib.course.sweeps.load_sweep_curves` returns.
     settings : list of dict, optional
         Which runs, e.g. ``[{"synapse": 0.005}]`` (keys as in
-        `snnlib.course.mnist.find_run`); default all runs with the shipped weights
+        `snnlib.course.sweeps.find_run`); default all runs with the shipped weights
         and scale 1 (the connection-synapse sweep).
     max_steps : int, optional
         Show steps 1 to ``max_steps`` (default: all).
