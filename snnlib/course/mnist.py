@@ -231,6 +231,16 @@ def _check_images_labels(images, labels, owner):
     return inputs, labels
 
 
+def _recipe(owner, defaults, overrides):
+    """``defaults`` with ``overrides`` applied; a setting not in ``defaults`` is an error."""
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise ValueError(
+            f"{owner}: unknown settings {sorted(unknown)}; the recipe has {sorted(defaults)}"
+        )
+    return {**defaults, **overrides}
+
+
 def _check_synapse(owner, name, value):
     """None or a time constant >= 0 in seconds (returned as a float). As in
     Nengo, 0 is a filter that does not smooth but delays by a step."""
@@ -453,13 +463,7 @@ def train_tutorial(x_train, y_train, seed=0, validation=None, progress_bar=True,
 
     Returns ``(model, history)``.
     """
-    unknown = set(recipe) - set(TRAINING_RECIPE)
-    if unknown:
-        raise ValueError(
-            f"train_tutorial: unknown settings {sorted(unknown)}; the recipe "
-            f"has {sorted(TRAINING_RECIPE)}"
-        )
-    recipe = {**TRAINING_RECIPE, **recipe}
+    recipe = _recipe("train_tutorial", TRAINING_RECIPE, recipe)
     inputs, labels = _check_images_labels(x_train, y_train, "train_tutorial")
     model = build_network(seed=seed, learner_probes=False)
     # conv1 feeds spikes to conv2, so it must fire soon and often within 30 steps.

@@ -27,6 +27,7 @@ from snnlib.course.mnist import (
     _check_scale,
     _check_sweep,
     _check_synapse,
+    _recipe,
     build_network,
     evaluate_spiking,
     rate_accuracy,
@@ -158,13 +159,7 @@ def fine_tune_rates(params, images, labels, **recipe):
         The new parameters ``{key: array}`` and the training history
         (``history["mean_rates"][-1]``: the LIF layers' mean rates in Hz).
     """
-    unknown = set(recipe) - set(RATE_REGULARISATION)
-    if unknown:
-        raise ValueError(
-            f"fine_tune_rates: unknown settings {sorted(unknown)}; the recipe "
-            f"has {sorted(RATE_REGULARISATION)}"
-        )
-    recipe = {**RATE_REGULARISATION, **recipe}
+    recipe = _recipe("fine_tune_rates", RATE_REGULARISATION, recipe)
     n = recipe["n_digits"]
     inputs, labels = _check_images_labels(images[:n], labels[:n], "fine_tune_rates")
     model = build_network(params, learner_probes=False)
