@@ -235,24 +235,34 @@ class LIF(LIFRate):
         tau_rc = self.tau_rc
 
         refractory_time -= dt
-        # the part of this step the neuron is not refractory (0 to dt)
-        delta_t = np.clip(dt - refractory_time, 0, dt)
+        # A neuron integrates for the part of this step it is not refractory,
+        # delta_t = clip(dt - refractory_time, 0, dt): all of dt, except for the
+        # few neurons still refractory (refractory_time > 0). Spikes and refractory
+        # neurons are few, so they are handled by their (flat) indices.
+        refractory = np.flatnonzero(refractory_time > 0)
+        v_ref, J_ref = np.take(voltage, refractory), np.take(J, refractory)
+        delta_t = np.clip(dt - np.take(refractory_time, refractory), 0, dt)
 
-        # v(t) = v(0) + (J - v(0)) * (1 - exp(-t / tau_rc)), with t = delta_t
-        voltage -= (J - voltage) * np.expm1(-delta_t / tau_rc)
+        # v(t) = v(0) + (J - v(0)) * (1 - exp(-t / tau_rc)), first with t = dt for
+        # every neuron (one exp for all), then with t = delta_t for the refractory ones
+        voltage -= (J - voltage) * np.expm1(-np.asarray(dt, voltage.dtype) / tau_rc)
+        np.put(voltage, refractory, v_ref - (J_ref - v_ref) * np.expm1(-delta_t / tau_rc))
 
-        spiked = voltage > 1
-        output = spiked * (self.amplitude / dt)
+        spiked = np.flatnonzero(voltage > 1)
+        output = np.zeros_like(voltage)
+        np.put(output, spiked, self.amplitude / dt)
 
         # set v = 1 in the equation above and solve for the time since the
         # crossing, -tau_rc * log(1 - (v - 1) / (J - 1)); so the crossing happened
         # at t_spike = dt + tau_rc * log(...) from the start of this step (0 to dt).
         # Refractoriness counts from there: tau_ref + t_spike, less the next dt
-        t_spike = dt + tau_rc * np.log1p(-(voltage[spiked] - 1) / (J[spiked] - 1))
+        v_spiked, J_spiked = np.take(voltage, spiked), np.take(J, spiked)
+        t_spike = dt + tau_rc * np.log1p(-(v_spiked - 1) / (J_spiked - 1))
 
-        voltage[voltage < self.min_voltage] = self.min_voltage
-        voltage[spiked] = 0
-        refractory_time[spiked] = self.tau_ref + t_spike
+        if self.min_voltage > -np.inf:
+            np.maximum(voltage, self.min_voltage, out=voltage)
+        np.put(voltage, spiked, 0)
+        np.put(refractory_time, spiked, self.tau_ref + t_spike)
         return output
 
 

@@ -42,13 +42,18 @@ class Simulator:
     dtype : numpy dtype
         float32 (the default, as NengoDL) or float64 (for exact comparisons).
     chunk_size : int
-        Batches larger than this are run in chunks of this size, with a
-        progress bar (``progress_bar``) on standard output.
+        How many batch items are simulated together. Items never interact, so a
+        batch is run a chunk at a time, every step of one chunk before the next:
+        a small chunk keeps the arrays a step touches in the processor's cache.
+        Larger chunks only use more memory.
     progress_bar : bool or None
-        Show progress over chunks; None shows it only when there is more than one chunk.
+        Show progress over the chunks on standard output; None shows it for
+        batches of more than `PROGRESS_BATCH` items.
     """
 
-    def __init__(self, network, dt=0.001, dtype=np.float32, chunk_size=500, progress_bar=None):
+    PROGRESS_BATCH = 1000
+
+    def __init__(self, network, dt=0.001, dtype=np.float32, chunk_size=16, progress_bar=None):
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a Network, got {network!r}")
         self.network = network
@@ -81,6 +86,10 @@ class Simulator:
             item: item.synapse.make_step(self.dt)
             for item in self.filtered_connections + self.filtered_probes
         }
+        # gains and biases in the simulator's dtype, converted once
+        self.gain_bias = {
+            n: (n.gain.astype(self.dtype), n.bias.astype(self.dtype)) for n in net.neurons
+        }
 
     def reset(self):
         """Back to time 0: neurons at rest, filters empty, probe data cleared."""
@@ -112,12 +121,12 @@ class Simulator:
         """Times of the steps run so far, in seconds: ``dt, 2 dt, ...``."""
         return self.dt * np.arange(1, self.n_steps + 1)
 
-    def run(self, time_in_seconds, inputs=None):
+    def run(self, time_in_seconds, inputs=None, stateful=True):
         """Run for ``time_in_seconds`` (rounded to whole steps); see `run_steps`."""
         t = check_number("Simulator.run", "time_in_seconds", time_in_seconds, low=0, low_open=True)
-        return self.run_steps(max(1, int(round(t / self.dt))), inputs=inputs)
+        return self.run_steps(max(1, int(round(t / self.dt))), inputs=inputs, stateful=stateful)
 
-    def run_steps(self, n_steps, inputs=None):
+    def run_steps(self, n_steps, inputs=None, stateful=True):
         """Run ``n_steps`` steps and return the probe data of these steps.
 
         Parameters
@@ -128,35 +137,51 @@ class Simulator:
             ``{node: values}`` for input nodes: values ``(batch, size)`` are held
             constant over the steps, ``(batch, n_steps, size)`` vary per step.
             Every batch must have the same size, which stays fixed until `reset`.
+        stateful : bool
+            True: the state at the end (voltages, filters, time) carries over
+            to the next call, and ``sim.data`` keeps these steps. False: run
+            from the current state and leave the simulator as it was; memory
+            then grows with ``chunk_size``, not with the batch (as NengoDL's
+            ``predict(stateful=False)``).
 
         Returns
         -------
         dict
-            ``{probe: array (batch, n_steps, size)}``. The simulator also keeps
-            all steps run since the last reset in ``sim.data``; state carries
-            over from one call to the next.
+            ``{probe: array (batch, n_steps, size)}``. A stateful run also keeps
+            all steps run since the last reset in ``sim.data``.
         """
         n_steps = check_positive_int("Simulator.run_steps", "n_steps", n_steps)
         inputs = self._check_inputs(inputs or {}, n_steps)
         batch_size = self._batch_size(inputs)
-        if self.state is None:
+        if self.state is None and stateful:
             self.state = self._initial_state(batch_size)
             self.batch_size = batch_size
 
         chunks = range(0, batch_size, self.chunk_size)
-        show = self.progress_bar if self.progress_bar is not None else len(chunks) > 1
-        pieces = []
+        show = self.progress_bar
+        if show is None:
+            show = batch_size > self.PROGRESS_BATCH and len(chunks) > 1
+        new = {p: np.empty((batch_size, n_steps, p.size), self.dtype) for p in self.network.probes}
         for i, start in enumerate(chunks):
             items = slice(start, min(start + self.chunk_size, batch_size))
-            pieces.append(self._run_chunk(n_steps, inputs, items))
-            if show:
+            if self.state is None:  # not stateful and never run: start at rest
+                state = self._initial_state(items.stop - items.start)
+            else:  # chunks are copies of the state
+                state = {key: _take(value, items) for key, value in self.state.items()}
+            self._run_chunk(n_steps, inputs, items, state, {p: new[p][items] for p in new})
+            if stateful:  # write the chunk's state back
+                for key, value in state.items():
+                    _put(self.state[key], items, value)
+            if show and _progress_due(i + 1, len(chunks)):
                 _progress(i + 1, len(chunks), batch_size)
-        new = {p: np.concatenate([piece[p] for piece in pieces]) for p in self.network.probes}
 
-        for probe, values in new.items():
-            old = self.data[probe]
-            self.data[probe] = values if old.size == 0 else np.concatenate([old, values], axis=1)
-        self.n_steps += n_steps
+        if stateful:
+            for probe, values in new.items():
+                old = self.data[probe]
+                self.data[probe] = (
+                    values if old.size == 0 else np.concatenate([old, values], axis=1)
+                )
+            self.n_steps += n_steps
         return ProbeData(new)
 
     def _check_inputs(self, inputs, n_steps):
@@ -199,23 +224,32 @@ class Simulator:
             )
         return batch_size
 
-    def _run_chunk(self, n_steps, inputs, items):
-        """Run ``n_steps`` for the batch items in the slice ``items``."""
-        state = {key: _take(value, items) for key, value in self.state.items()}
+    def _held_constant(self, node, inputs):
+        """Is ``node``'s output the same at every step of this run?"""
+        if node in inputs:
+            return inputs[node].shape[1] == 1  # values held over the steps
+        return isinstance(node, Node) and node.is_input and node.function is None
+
+    def _run_chunk(self, n_steps, inputs, items, state, records):
+        """Run ``n_steps`` for the batch items in the slice ``items``: ``state``
+        is updated in place and each step recorded into ``records[probe][:, k]``."""
         batch = items.stop - items.start
-        records = {p: np.empty((batch, n_steps, p.size), self.dtype) for p in self.network.probes}
+        # transform(pre) of a connection from an input held constant is the
+        # same at every step (the image's Conv2D, say): compute it once
+        held = {
+            conn: None
+            for conn in self.network.connections
+            if self._held_constant(conn.pre, inputs)
+        }
         for k in range(n_steps):
             step = self.n_steps + k + 1
-            output = self._step(step, k, inputs, items, state, batch)
+            output = self._step(step, k, inputs, items, state, batch, held)
             for probe in self.network.probes:
                 source = state[probe]["y"] if probe.synapse is not None else output[probe.target]
                 records[probe][:, k] = source
-            self._update_filters(output, state)
-        for key, value in state.items():  # chunks are copies: write the state back
-            _put(self.state[key], items, value)
-        return records
+            self._update_filters(output, state, held)
 
-    def _step(self, step, k, inputs, items, state, batch):
+    def _step(self, step, k, inputs, items, state, batch, held):
         """Compute every object's output for one step (stage 1 above)."""
         output = {}
         t = step * self.dt
@@ -229,27 +263,36 @@ class Simulator:
             elif isinstance(obj, Node):
                 total = np.zeros((batch, obj.size), self.dtype)
                 for conn in self.incoming[obj]:
-                    total += self._delivered(conn, output, state)
+                    total += self._delivered(conn, output, state, held)
                 output[obj] = total
             else:  # Neurons: J = bias + gain * (each connection's delivery)
+                gain, bias = self.gain_bias[obj]
                 J = np.empty((batch, obj.size), self.dtype)
-                J[...] = obj.bias
+                J[...] = bias
                 for conn in self.incoming[obj]:
-                    J += obj.gain.astype(self.dtype) * self._delivered(conn, output, state)
+                    J += gain * self._delivered(conn, output, state, held)
                 output[obj] = obj.neuron_type.step(self.dt, J, state[obj])
         return output
 
-    def _delivered(self, conn, output, state):
+    def _delivered(self, conn, output, state, held):
         """What ``conn`` delivers this step: its filter's previous output, or with
         no synapse, ``transform(pre)`` of this very step."""
         if conn.synapse is not None:
             return state[conn]["y"]
-        return conn.apply_transform(output[conn.pre])
+        return self._transformed(conn, output, held)
 
-    def _update_filters(self, output, state):
+    def _transformed(self, conn, output, held):
+        """``transform(pre)`` of this step; computed once for a ``held`` connection."""
+        if conn not in held:
+            return conn.apply_transform(output[conn.pre])
+        if held[conn] is None:
+            held[conn] = conn.apply_transform(output[conn.pre])
+        return held[conn]
+
+    def _update_filters(self, output, state, held):
         """Every filter takes this step's value (stage 3 above)."""
         for conn in self.filtered_connections:
-            value = conn.apply_transform(output[conn.pre])
+            value = self._transformed(conn, output, held)
             state[conn]["y"] = self.filter_steps[conn](state[conn]["X"], value)
         for probe in self.filtered_probes:
             value = output[probe.target]
@@ -270,8 +313,13 @@ def _put(target, items, value):
         target[..., items, :] = value
 
 
+def _progress_due(done, total, updates=20):
+    """True after the chunk that completes each 1/``updates`` of the batch."""
+    return done * updates // total > (done - 1) * updates // total
+
+
 def _progress(done, total, batch_size):
-    """One progress update per chunk (a bar on a terminal, a line in a log)."""
+    """A progress update (a bar on a terminal, a line in a log)."""
     width = 30
     filled = width * done // total
     show_progress(

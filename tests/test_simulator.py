@@ -193,17 +193,58 @@ def test_state_carries_over_and_reset_starts_again():
         np.testing.assert_array_equal(again[p], all_at_once[p])
 
 
-def test_chunks_give_the_same_result_as_one_batch(capsys):
+@pytest.mark.parametrize("chunk_size", [1, 3, 7, 16])
+def test_chunks_give_the_same_result_as_one_batch(chunk_size):
     net, inp, probes = build_tutorial_network()
     images = np.random.default_rng(3).uniform(0, 1, size=(7, 784))
-    one = snn.Simulator(net, dtype=np.float64).run_steps(5, inputs={inp: images})
-    chunked_sim = snn.Simulator(net, dtype=np.float64, chunk_size=3)
+    one = snn.Simulator(net, dtype=np.float64, chunk_size=7)
+    first, then = one.run_steps(5, inputs={inp: images}), one.run_steps(2, inputs={inp: images})
+    chunked_sim = snn.Simulator(net, dtype=np.float64, chunk_size=chunk_size)
     chunked = chunked_sim.run_steps(5, inputs={inp: images})
-    chunked_sim.run_steps(2, inputs={inp: images})  # state kept per item across chunks
+    chunked_then = chunked_sim.run_steps(2, inputs={inp: images})  # each item's state kept
     for p in probes.values():
-        np.testing.assert_array_equal(chunked[p], one[p])
+        np.testing.assert_array_equal(chunked[p], first[p])
+        np.testing.assert_array_equal(chunked_then[p], then[p])
+
+
+def test_progress_over_chunks(capsys):
+    net, inp, _ = build_tutorial_network()
+    images = np.random.default_rng(3).uniform(0, 1, size=(7, 784))
+    snn.Simulator(net, chunk_size=3, progress_bar=True).run_steps(2, inputs={inp: images})
     captured = capsys.readouterr()
     assert "chunk 3/3" in captured.out and captured.err == ""
+    snn.Simulator(net, chunk_size=3).run_steps(2, inputs={inp: images})  # a small batch: quiet
+    assert capsys.readouterr().out == ""
+
+
+def test_an_input_held_constant_equals_the_same_input_given_at_every_step():
+    """A held input's transform is computed once per run; given step by step,
+    it is computed at every step: the results are the same."""
+    net, inp, probes = build_tutorial_network()
+    images = np.random.default_rng(5).uniform(0, 1, size=(3, 784))
+    every_step = np.repeat(images[:, None, :], 10, axis=1)
+    for dtype in (np.float32, np.float64):
+        held = snn.Simulator(net, dtype=dtype).run_steps(10, inputs={inp: images})
+        given = snn.Simulator(net, dtype=dtype).run_steps(10, inputs={inp: every_step})
+        for p in probes.values():
+            np.testing.assert_array_equal(held[p], given[p])
+
+
+def test_a_run_that_is_not_stateful_leaves_the_simulator_as_it_was():
+    net, inp, probes = build_tutorial_network()
+    images = np.random.default_rng(6).uniform(0, 1, size=(5, 784))
+    sim = snn.Simulator(net, dtype=np.float64, chunk_size=2)
+    fresh = sim.run_steps(6, inputs={inp: images}, stateful=False)
+    assert sim.n_steps == 0 and sim.state is None and sim.batch_size is None
+    assert all(sim.data[p].size == 0 for p in probes.values())
+    stateful = sim.run_steps(6, inputs={inp: images})
+    after = sim.run_steps(4, inputs={inp: images}, stateful=False)
+    assert sim.n_steps == 6
+    then = sim.run_steps(4, inputs={inp: images})  # as if the run before had not happened
+    for p in probes.values():
+        np.testing.assert_array_equal(fresh[p], stateful[p])
+        np.testing.assert_array_equal(after[p], then[p])
+        assert sim.data[p].shape == (5, 10, p.size)
 
 
 def test_float32_and_float64_agree_closely():
