@@ -11,9 +11,10 @@ included, run by nbgrader's Execute preprocessor and by the sandbox's, in turns
 (on a shared machine, timings of whole `nbgrader autograde` runs minutes apart
 differ by more than that cost). Prints two tables.
 
-Run with `make bench` or `python benchmarks/bench_grading.py [ps ...]`.
+Run with `make bench` or `python benchmarks/bench_grading.py [--json PATH] [ps ...]`.
 """
 
+import json
 import os
 import shlex
 import shutil
@@ -174,8 +175,14 @@ def median(values):
     return sorted(values)[len(values) // 2]
 
 
-def main(problem_sets=None):
-    problem_sets = problem_sets or sorted(
+def main(argv=None):
+    argv = list(argv or [])
+    json_path = None
+    if "--json" in argv:
+        i = argv.index("--json")
+        json_path, argv = argv[i + 1], argv[:i] + argv[i + 2 :]
+    figures = {}
+    problem_sets = argv or sorted(
         p.name for p in (ROOT / "solutions").iterdir() if (p / f"{p.name}.ipynb").is_file()
     )
     sandbox = sandbox_arguments()
@@ -192,6 +199,7 @@ def main(problem_sets=None):
         auto, manual = points(ps)
         times = autograde_times(ps, sandbox)
         per_student = (times[3] - times[1]) / 2
+        figures[ps] = {"autograde_1_student_s": times[1], "autograde_3_students_s": times[3]}
         verdict = "ok" if times[1] < TARGET else "SLOW"
         print(
             f"{ps:<18} {f'{auto:g}+{manual:g}':>10} {times[1]:>9.1f}s {times[3]:>10.1f}s "
@@ -211,12 +219,16 @@ def main(problem_sets=None):
         seconds = execution_times(ps, repeats)
         plain, sandboxed = median(seconds["plain"]), median(seconds["sandboxed"])
         cost = sandboxed - plain
+        figures[ps].update(notebook_plain_s=plain, notebook_sandboxed_s=sandboxed)
         print(
             f"{ps:<18} {plain:>6.2f}s ({min(seconds['plain']):.2f}) "
             f"{sandboxed:>6.2f}s ({min(seconds['sandboxed']):.2f}) "
             f"{cost:>+8.2f}s ({cost / plain:+.0%})",
             flush=True,
         )
+    if json_path:
+        Path(json_path).write_text(json.dumps(figures, indent=2))
+    return figures
 
 
 if __name__ == "__main__":

@@ -237,9 +237,7 @@ class Simulator:
         # transform(pre) of a connection from an input held constant is the
         # same at every step (the image's Conv2D, say): compute it once
         held = {
-            conn: None
-            for conn in self.network.connections
-            if self._held_constant(conn.pre, inputs)
+            conn: None for conn in self.network.connections if self._held_constant(conn.pre, inputs)
         }
         for k in range(n_steps):
             step = self.n_steps + k + 1

@@ -533,7 +533,7 @@ def test_precomputed_runs_equal_runs_computed_on_demand():
     thread = W.precompute_network_runs(
         settings, **{k: v for k, v in SMALL.items() if k != "max_steps"}, n_steps=12
     )
-    # asking for a run being computed waits for it rather than computing it again
+    # asking for a run queued or being computed in the background computes it once
     first = W.compute_network_run(None, 0.001, 3.0, 4, 12)
     thread.join(timeout=60)
     assert not thread.is_alive()
@@ -545,6 +545,37 @@ def test_precomputed_runs_equal_runs_computed_on_demand():
     np.testing.assert_array_equal(background["output"], again["output"])
     for name in W.LIF_LAYERS:
         np.testing.assert_array_equal(background["spikes"][name], again["spikes"][name])
+
+
+@needs_mnist
+def test_a_request_takes_over_a_queued_run_and_waits_for_a_started_one(monkeypatch):
+    """A student who picks a setting still queued for the background thread
+    gets it computed at once, not after the runs queued before it."""
+    import threading
+
+    calls, release = [], threading.Event()
+    simulate = spiking_cnn._simulate_run
+
+    def simulate_and_record(model, lif_probes, n_digits, n_steps):
+        calls.append((model.settings["synapse"], threading.current_thread().name))
+        if threading.current_thread().name == "snnlib-network-runs":
+            release.wait(timeout=60)  # the background thread is busy ...
+        return simulate(model, lif_probes, n_digits, n_steps)
+
+    monkeypatch.setattr(spiking_cnn, "_simulate_run", simulate_and_record)
+    settings = [(0.002, 6.0), (0.003, 6.0), (0.004, 6.0)]
+    thread = W.precompute_network_runs(settings, None, 4, 12)
+    while not calls:  # ... with the first run
+        thread.join(timeout=0.01)
+    last = W.compute_network_run(None, 0.004, 6.0, 4, 12)  # queued third: taken over
+    assert calls == [(0.002, "snnlib-network-runs"), (0.004, threading.current_thread().name)]
+    release.set()
+    started = W.compute_network_run(None, 0.002, 6.0, 4, 12)  # started: waited for
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert [synapse for synapse, _ in calls] == [0.002, 0.004, 0.003]  # each run once
+    assert W.compute_network_run(None, 0.004, 6.0, 4, 12) is last
+    assert W.compute_network_run(None, 0.002, 6.0, 4, 12) is started
 
 
 @needs_mnist

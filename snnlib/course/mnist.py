@@ -303,7 +303,8 @@ def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200, p
         Which probes to return: names as in ``model.probes``, or probes added
         to ``model.network``.
     batch_size : int
-        Images simulated at once (memory grows with it and with the probes).
+        Images per call of the simulator (a progress line per batch); each is
+        run a chunk of `Simulator.chunk_size` images at a time.
     progress : bool
         Print a line per batch on standard output.
 
@@ -317,11 +318,12 @@ def run_spiking(model, images, n_steps=30, probes=("output",), batch_size=200, p
     # a Probe object is returned under its label (or, without one, under itself)
     wanted = {(p if isinstance(p, str) else p.label or p): model.probe(p) for p in probes}
     inputs = images_to_inputs(images)
-    sim = Simulator(model.network, dt=DT, chunk_size=batch_size, progress_bar=False)
+    sim = Simulator(model.network, dt=DT, progress_bar=False)
     pieces = {name: [] for name in wanted}
     for start in range(0, len(inputs), batch_size):
-        sim.reset()
-        data = sim.run_steps(n_steps, inputs={model.input: inputs[start : start + batch_size]})
+        # every batch from rest; memory for the state grows with the chunk only
+        batch = inputs[start : start + batch_size]
+        data = sim.run_steps(n_steps, inputs={model.input: batch}, stateful=False)
         for name, probe in wanted.items():
             pieces[name].append(data[probe])
         if progress:

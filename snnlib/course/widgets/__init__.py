@@ -22,6 +22,7 @@ lecture 01, `convolution` 02, `lif` 03, `synapses` 04, `spiking_cnn` 05 and 06),
 with what they share in `common`. Every public name is importable from here.
 """
 
+from snnlib.course.mnist import LIF_LAYERS
 from snnlib.course.widgets.common import (
     CONTROL_WIDTH,
     DT,
@@ -56,7 +57,6 @@ from snnlib.course.widgets.simulation_loop import (
     input_explorer,
 )
 from snnlib.course.widgets.spiking_cnn import (
-    LIF_LAYERS,
     MAX_CACHED_RUNS,
     NETWORK_PROBE_SYNAPSES,
     NETWORK_SCALES,

@@ -5,9 +5,10 @@ import threading
 
 import numpy as np
 
+from snnlib.course import mnist
 from snnlib.course.datasets import images_to_inputs
+from snnlib.course.sweeps import add_spike_counters, count_spikes
 from snnlib.course.widgets.common import DT, _aligned, _axes_of, _show, test_digits
-from snnlib.network import Probe
 from snnlib.simulator import Simulator
 from snnlib.synapses import Lowpass
 
@@ -19,15 +20,17 @@ NETWORK_PROBE_SYNAPSES = (None, 0.01, 0.05, 0.1)
 """Output-probe synapses (s) the network explorer offers."""
 NETWORK_SCALES = (1, 2, 5, 10)
 """Firing-rate scales the network explorer offers."""
-LIF_LAYERS = ("conv1_lif", "conv2_lif", "conv3_lif")
 
-# Runs of the tutorial network, cached per setting. A run may be computed in a
-# background thread (`precompute_network_runs`); `_pending` holds an Event per
-# run being computed, so that a request for it waits instead of computing twice.
+# Runs of the tutorial network, cached per setting. Runs may be queued for a
+# background thread (`precompute_network_runs`): `_pending` holds an Event per
+# queued run and `_started` the one the thread is computing. A request for a
+# run the thread has started waits for it; a request for one still queued takes
+# it over, so a student never waits for the runs queued before theirs.
 # Networks are only ever *built* in the calling thread: building uses the
 # `with Network():` stack, which is shared by all threads.
 _network_runs = {}  # (params key, synapse, scale, n_digits, n_steps) -> run
 _pending = {}
+_started = set()
 _runs_lock = threading.Lock()
 MAX_CACHED_RUNS = 64
 
@@ -41,28 +44,27 @@ def _run_key(params, synapse, scale, n_digits, n_steps):
 
 
 def _build_for_run(params, synapse, scale):
-    """The tutorial network without output synapse, with probes on its LIF layers."""
-    from snnlib.course import mnist
+    """The tutorial network without output synapse, with a spike counter on each
+    LIF layer (one number per step, not one per neuron: `sweeps.add_spike_counters`)."""
 
     if isinstance(params, str) and params == "pretrained" and not mnist.PRETRAINED_PATH.exists():
         raise FileNotFoundError(f"the pretrained weights {mnist.PRETRAINED_PATH} are missing")
     model = mnist.build_network(
         params, synapse=synapse, scale=scale, probe_synapse=None, learner_probes=False
     )
-    with model.network:
-        lif_probes = {name: Probe(model.layers[name]) for name in LIF_LAYERS}
-    return model, lif_probes
+    return model, add_spike_counters(model)
 
 
-def _simulate_run(model, lif_probes, n_digits, n_steps):
+def _simulate_run(model, counters, n_digits, n_steps):
     images, labels = test_digits()
     images, labels = images[:n_digits], labels[:n_digits]
     sim = Simulator(model.network, dt=DT, progress_bar=False)
-    data = sim.run_steps(int(n_steps), inputs={model.input: images_to_inputs(images)})
+    inputs = {model.input: images_to_inputs(images)}
+    data = sim.run_steps(int(n_steps), inputs=inputs, stateful=False)
     return {
         "output": data[model.probes["output"]],
-        "spikes": {name: (data[p] > 0).sum(axis=2) for name, p in lif_probes.items()},
-        "n_neurons": {name: p.size for name, p in lif_probes.items()},
+        "spikes": {name: count_spikes(data[p], model.layers[name]) for name, p in counters.items()},
+        "n_neurons": {name: model.layers[name].size for name in counters},
         "labels": labels,
         "images": images,
         "synapse": model.settings["synapse"],
@@ -84,8 +86,9 @@ def compute_network_run(params="pretrained", synapse=None, scale=1.0, n_digits=4
 
     The output is probed **without** a synapse, so that any probe synapse can be
     applied afterwards (a probe's synapse changes only the record: lecture 04).
-    Runs are cached per setting: a second call with the same arguments is free,
-    and a call for a run that `precompute_network_runs` is computing waits for it.
+    Runs are cached per setting: a second call with the same arguments is free;
+    a call for a run that `precompute_network_runs` is computing waits for it,
+    and one for a run still queued there computes it at once.
 
     Returns
     -------
@@ -100,6 +103,9 @@ def compute_network_run(params="pretrained", synapse=None, scale=1.0, n_digits=4
             if key in _network_runs:
                 return _network_runs[key]
             event = _pending.get(key)
+            if event is not None and key not in _started:
+                _pending.pop(key).set()  # queued, not begun: take it over
+                event = None
         if event is None:
             break
         event.wait()  # computed in the background; if that failed, compute it here
@@ -129,13 +135,18 @@ def precompute_network_runs(settings, params="pretrained", n_digits=40, n_steps=
         return None
 
     def work():
-        for key, (model, lif_probes) in jobs:
+        for key, (model, counters) in jobs:
+            with _runs_lock:
+                if key not in _pending:  # a request took it over
+                    continue
+                _started.add(key)
             try:
-                _store_run(key, _simulate_run(model, lif_probes, n_digits, n_steps))
+                _store_run(key, _simulate_run(model, counters, n_digits, n_steps))
             except Exception:  # noqa: BLE001 - the run is redone on demand
                 pass
             finally:
                 with _runs_lock:
+                    _started.discard(key)
                     _pending.pop(key).set()
 
     thread = threading.Thread(target=work, name="snnlib-network-runs", daemon=True)
