@@ -18,11 +18,19 @@ $(STAMP): pyproject.toml
 		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
-lab: setup  ## open the course in JupyterLab, at the first lecture
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab course/00_welcome.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
+# One BLAS thread per process: the simulator's matrix products are small (it runs
+# chunks of 16 images), and on a busy 2-core machine BLAS threads spin waiting for
+# each other (several times slower), e.g. while an explorer computes in the
+# background or two test workers run. The numbers do not change.
+ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
+lab: setup  ## open the course in JupyterLab, at the first lecture
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/jupyter lab course/00_welcome.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# The tests run in two processes (pytest-xdist): one file's tests stay together,
+# so a file's servers and fixtures start once.
 test: lint  ## the style and layer checks, then the whole test suite
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup  ## ruff (lint, format) and lint-imports (the library's layers)
 	$(BIN)/ruff check .
@@ -30,7 +38,7 @@ lint: setup  ## ruff (lint, format) and lint-imports (the library's layers)
 	$(BIN)/lint-imports
 
 demo: setup  ## spiking MNIST end to end, headless, on the bundled digits
-	$(BIN)/python -m snnlib.course.demo
+	$(ONE_BLAS_THREAD) $(BIN)/python -m snnlib.course.demo
 
 bench: setup  ## speed benchmarks (tables on standard output)
 	$(BIN)/python benchmarks/run.py
@@ -44,9 +52,8 @@ clean:
 PS ?= *
 ARGS ?=
 GRADES ?= grades.csv
-# One BLAS thread per notebook: the simulator's matrix products are small, and
-# extra threads only wait for each other (many times slower on a busy machine).
-NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" OPENBLAS_NUM_THREADS=1 $(BIN)/nbgrader
+# One BLAS thread per notebook, as for `make lab` above.
+NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/nbgrader
 NEED_PS = @test "$(PS)" != "*" || { echo "make $@: name one problem set, e.g. make $@ PS=ps1_convolution" >&2; exit 2; }
 
 .PHONY: release collect zip-collect autograde feedback grades sandbox-user sandbox-check
@@ -101,3 +108,62 @@ sandbox-check: setup  ## check that the sandbox protects what docs/sandbox.md sa
 gradebook.db: | setup
 	tmp=$$(mktemp -d) && $(NBGRADER) generate_assignment "*" --CourseDirectory.release_directory="$$tmp"; \
 	status=$$?; rm -rf "$$tmp"; exit $$status
+
+# --- A class on JupyterHub (deploy/jupyterhub/, docs/classroom.md) ---------------
+# As root: `make classroom ROSTER=roster.csv` installs the hub's environment (in
+# CLASSROOM_PREFIX, made from a Python every user can run) and its pinned proxy
+# (npm ci), makes the roster's accounts and starts JupyterHub on
+# 127.0.0.1:CLASSROOM_PORT. CLASSROOM_AUTH=shared gives a workshop one password for
+# students and one for instructors instead of each account's own (pam).
+ROSTER ?= deploy/jupyterhub/roster.csv
+CLASSROOM_PORT ?= 8000
+CLASSROOM_AUTH ?= pam
+CLASSROOM_PREFIX ?= /opt/snn-classroom
+CLASSROOM_STATE ?= /srv/snn-classroom
+CLASSROOM_PYTHON ?= /usr/bin/python3
+CLASSROOM := $(PYTHON) deploy/jupyterhub/classroom.py --prefix "$(CLASSROOM_PREFIX)" --state "$(CLASSROOM_STATE)"
+
+.PHONY: classroom classroom-install classroom-stop classroom-test exchange-release exchange-feedback
+
+classroom-install:  ## as root: the hub's Python environment and the pinned proxy
+	$(CLASSROOM) install --python "$(CLASSROOM_PYTHON)"
+
+classroom: classroom-install  ## as root: the roster's accounts, then JupyterHub in the background
+	$(CLASSROOM) accounts "$(ROSTER)"
+	$(CLASSROOM) start "$(ROSTER)" --port "$(CLASSROOM_PORT)" --auth "$(CLASSROOM_AUTH)"
+
+classroom-stop:  ## as root: stop the hub, its proxy and every user's server, by process id
+	$(CLASSROOM) stop
+
+classroom-test: setup classroom-install  ## as root: a whole class through the hub, on 127.0.0.1
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/test_classroom.py
+
+# In the hub, in the instructor's course folder: nbgrader's exchange, which
+# students fetch from and submit to in JupyterLab's Assignments panel.
+exchange-release: setup  ## exercises/$(PS) -> the exchange, for students to fetch
+	$(NEED_PS)
+	$(NBGRADER) release_assignment "$(PS)" $(ARGS)
+
+exchange-feedback: setup  ## feedback/*/$(PS)/ -> the exchange, for each student to fetch their own
+	$(NEED_PS)
+	$(NBGRADER) release_feedback "$(PS)" $(ARGS)
+
+# --- The course as a website (site/, README "The course as a website") -----------
+# `make site` builds _build/html from README, the lectures (run at build time, through
+# myst-nb's cache in _build/.jupyter_cache: a lecture is run again only when it or
+# snnlib changed), the problem sets as students get them, docs/ and the API
+# reference. Warnings are errors (-W); -E reads every page afresh, which the cache
+# makes cheap. Every file a page loads is in the site: site/package-lock.json pins
+# MathJax and the widget manager, installed by `npm ci` (make site-assets).
+SITE_ASSETS := site/node_modules/.package-lock.json
+SPHINX_BUILD := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sphinx-build -E -W --keep-going -b html -c site
+
+.PHONY: site site-assets
+
+site: setup site-assets  ## the course as a static website in _build/html (open _build/html/index.html)
+	$(SPHINX_BUILD) -d _build/doctrees . _build/html
+
+site-assets: $(SITE_ASSETS)  ## the website's pinned browser assets (npm ci in site/)
+
+$(SITE_ASSETS): site/package-lock.json
+	cd site && npm ci --ignore-scripts --no-audit --no-fund
