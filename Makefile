@@ -136,7 +136,7 @@ classroom-stop:  ## as root: stop the hub, its proxy and every user's server, by
 	$(CLASSROOM) stop
 
 classroom-test: setup classroom-install  ## as root: a whole class through the hub, on 127.0.0.1
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/test_classroom.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/test_classroom.py tests/test_classroom_config.py
 
 # In the hub, in the instructor's course folder: nbgrader's exchange, which
 # students fetch from and submit to in JupyterLab's Assignments panel.
