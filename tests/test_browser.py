@@ -39,26 +39,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from local_browser import CHROMIUM, launch, refuse_outside
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "snnlib-browser-test"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-# Chromium's own network traffic is refused on these machines; keep it quiet.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 RENDER_TIMEOUT = 120_000  # ms for a notebook's explorers to draw (the network's takes ~7 s)
 EXPLORER_CALL = re.compile(r"\bwidgets\.(\w+_explorer)\(")
 # JupyterLab shows both an error and text on stderr as this
@@ -177,18 +163,11 @@ def jupyter_lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch(p)
         try:
             yield browser
         finally:
             browser.close()
-
-
-def is_local(url):
-    parts = urlsplit(url)
-    return parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname in LOCAL_HOSTS
 
 
 @pytest.fixture
@@ -196,18 +175,7 @@ def page(browser):
     """A page in a fresh context that may reach 127.0.0.1 only: yields ``(page,
     outside)``, where ``outside`` lists every other URL it tried (aborted)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    outside = []
-
-    def refuse(route):
-        outside.append(route.request.url)
-        route.abort("blockedbyclient")
-
-    def refuse_socket(ws):
-        outside.append(ws.url)
-        ws.close()
-
-    context.route(lambda url: not is_local(url), refuse)
-    context.route_web_socket(lambda url: not is_local(url), refuse_socket)
+    outside = refuse_outside(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:

@@ -56,13 +56,13 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from local_browser import CHROMIUM, launch, refuse_outside
 from test_grading import replace_once, solution_sources, student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "jupyterhub"
 PREFIX = Path(os.environ.get("CLASSROOM_PREFIX", "/opt/snn-classroom"))
 OUTPUT = ROOT / "test-output" / "classroom"
-CHROMIUM = Path("/usr/bin/chromium")
 PS = "ps1_convolution"
 COURSE_ID = "spiking-cnns"
 INSTRUCTOR_TOOLS = [
@@ -238,37 +238,14 @@ def classroom():
 # --- student A, in the browser ------------------------------------------------------------
 
 
-def is_local(url):
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https", "ws", "wss"):
-        return True  # data:, blob:, about:
-    return parts.hostname in ("127.0.0.1", "localhost")
-
-
 @pytest.fixture(scope="module")
 def browser_page():
     """A Chromium page that may reach 127.0.0.1 only: yields ``(page, outside)``,
     ``outside`` listing every other address it tried (each request aborted)."""
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"],
-        )  # fmt: skip
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        outside = []
-
-        def refuse(route):
-            outside.append(route.request.url)
-            route.abort("blockedbyclient")
-
-        def refuse_socket(socket_route):
-            outside.append(socket_route.url)
-            socket_route.close()
-
-        context.route(lambda url: not is_local(url), refuse)
-        context.route_web_socket(lambda url: not is_local(url), refuse_socket)
+        outside = refuse_outside(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
         try:
