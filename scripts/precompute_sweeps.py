@@ -18,7 +18,7 @@ digit on a knife-edge could flip). The file keeps, besides the totals, the
 first `CHECK_DIGITS` digits' numbers on their own: `tests/test_mnist.py` runs
 this script on those digits and compares every number exactly. Writes
 `snnlib.course.mnist.SWEEP_CURVES_PATH` (about 54 KB) unless ``--output`` says
-otherwise. It took 22 minutes on a 2-core machine shared with other jobs.
+otherwise. It took 8 minutes on a 2-core machine shared with other jobs.
 """
 
 import argparse

@@ -238,7 +238,8 @@ class LIF(LIFRate):
         # A neuron integrates for the part of this step it is not refractory,
         # delta_t = clip(dt - refractory_time, 0, dt): all of dt, except for the
         # few neurons still refractory (refractory_time > 0). Spikes and refractory
-        # neurons are few, so they are handled by their (flat) indices.
+        # neurons are few, so they are handled by their (flat) indices; the numbers
+        # are those of the whole-array update Nengo writes (tests/test_neurons.py).
         refractory = np.flatnonzero(refractory_time > 0)
         v_ref, J_ref = np.take(voltage, refractory), np.take(J, refractory)
         delta_t = np.clip(dt - np.take(refractory_time, refractory), 0, dt)
@@ -290,33 +291,52 @@ class SoftLIFRate(LIFRate):
     def _params(self):
         return {"sigma": self.sigma, **super()._params()}
 
-    def _smoothed_j(self, J):
+    def _softplus(self, J):
+        """``z = (J - 1) / sigma``, ``e = exp(-|z|)`` and the smoothed current
+        ``j_s = sigma * log(1 + exp(z))``, in ``J``'s float type (float32 stays float32)."""
+        z = (_float_array(J) - 1) / self.sigma
+        e = np.exp(-np.abs(z))  # in (0, 1]: it never overflows
         # softplus, written to avoid overflow: log(1 + e^z) = max(z, 0) + log1p(e^-|z|)
-        z = (np.asarray(J, dtype=float) - 1) / self.sigma
-        return self.sigma * (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))))
+        j_s = self.sigma * (np.maximum(z, 0) + np.log1p(e))
+        return z, e, j_s
 
     def rates(self, J):
         J = self._current(J)
         return self.step(1.0, J, {})
 
     def step(self, dt, J, state):
-        j_s = self._smoothed_j(J)
-        with np.errstate(divide="ignore"):  # j_s == 0 far below threshold: rate 0
+        _, _, j_s = self._softplus(J)
+        # far below threshold j_s is 0 (or so small that 1 / j_s overflows): rate 0
+        with np.errstate(divide="ignore", over="ignore"):
             return self.amplitude / (self.tau_ref + self.tau_rc * np.log1p(1 / j_s))
 
     def derivative(self, J):
-        """d(rate)/dJ, by the chain rule through ``j_s``::
+        """d(rate)/dJ, by the chain rule through ``j_s``, with ``z = (J - 1) / sigma``::
 
-        d rate / d j_s = amplitude * tau_rc / (j_s (j_s + 1) (tau_ref + tau_rc log(1 + 1/j_s))^2)
-        d j_s / d J    = sigmoid((J - 1) / sigma)
+            d rate / d j_s = amplitude * tau_rc / (j_s (j_s + 1) period^2),
+                             period = tau_ref + tau_rc * log(1 + 1 / j_s)
+            d j_s / d J    = sigmoid(z) = 1 / (1 + exp(-z))
+
+        computed in ``J``'s float type (training uses float32, about twice as
+        fast as float64). Far below threshold, where ``1 / j_s`` overflows
+        (``z`` below about -86 in float32, -700 in float64), it is 0.
         """
-        j_s = self._smoothed_j(J)
-        z = (np.asarray(J, dtype=float) - 1) / self.sigma
-        sigmoid = 0.5 * (1 + np.tanh(z / 2))  # a sigmoid that never overflows
+        z, e, j_s = self._softplus(J)
+        # the sigmoid from the same e = exp(-|z|), without overflow:
+        # 1 / (1 + e) where z >= 0, and e / (1 + e) where z < 0
+        sigmoid = np.where(z >= 0, 1, e) / (1 + e)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            period = self.tau_ref + self.tau_rc * np.log1p(1 / j_s)
+            # log(1 + x) rather than log1p(x): x = 1 / j_s is not small where it
+            # matters, and numpy computes log several times faster than log1p
+            period = self.tau_ref + self.tau_rc * np.log(1 + 1 / j_s)
             d_rate = self.amplitude * self.tau_rc / (j_s * (j_s + 1) * period**2)
-        return np.where(j_s > 0, d_rate * sigmoid, 0.0)
+        return np.where(j_s > 0, d_rate * sigmoid, 0)
+
+
+def _float_array(J):
+    """``J`` as an array of floats: float32 and float64 arrays stay as they are."""
+    J = np.asarray(J)
+    return J if np.issubdtype(J.dtype, np.floating) else J.astype(np.float64)
 
 
 def _show(values):

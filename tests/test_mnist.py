@@ -205,8 +205,8 @@ def test_each_of_the_seven_connections_delays_by_a_step(test_digits, params):
         return 1 + np.argmax(np.any(output != bias, axis=(0, 2)) & (np.arange(12) > 0))
 
     # the neurons need a step or two to reach threshold either way; here the
-    # first spikes of conv3_lif reach the output at step 2, with delays at step 9
-    assert (first_step_with_the_image(out_none), first_step_with_the_image(out)) == (2, 9)
+    # first spikes of conv3_lif reach the output at step 3, with delays at step 9
+    assert (first_step_with_the_image(out_none), first_step_with_the_image(out)) == (3, 9)
 
 
 def test_a_filtered_connection_charges_up_as_one_minus_exp(test_digits, params):
@@ -430,32 +430,37 @@ def test_precomputed_curves_support_lecture_06(curves):
         )
 
     none = percent()
-    assert (none[2], none[4], none[9], none[19], none[29]) == (13.6, 89.7, 98.0, 98.9, 98.3)
-    assert (none[29:].min(), none[29:].max()) == (98.1, 98.5)
+    assert (none[2], none[4], none[9], none[19], none[29]) == (10.7, 88.5, 97.4, 98.0, 98.4)
+    assert (none[39], none[49], none[99]) == (98.0, 98.0, 98.1)
+    assert (none[29:].min(), none[29:].max()) == (97.7, 98.5)
+    assert none.max() == none[30] == 98.5  # "the highest point of the curve (98.5% at 31)"
+    assert round(none[19:].mean(), 1) == 98.0  # "settles at about 98.0%"
     tutorial = sweeps.find_run(curves)
-    assert tutorial["rate_correct"] == 986
+    assert tutorial["rate_correct"] == 983
     assert {
-        "from_steps": 20,
-        "to_steps": 30,
-        "right_then_wrong": 6,
+        "from_steps": 30,
+        "to_steps": 50,
+        "right_then_wrong": 4,
         "wrong_then_right": 0,
     } in tutorial["changes"]
-    se20, se30 = sweeps.standard_error(np.array([0.989, 0.983]), 1000)
-    assert 0.5 < (0.989 - 0.983) / np.hypot(se20, se30) < 1.5  # "about one s.e."
+    se30, se50 = sweeps.standard_error(np.array([0.984, 0.980]), 1000)
+    assert 0.5 < (0.984 - 0.980) / np.hypot(se30, se50) < 1  # "less than one s.e."
     # scaling: faster start, spike counts far from s times, rate network
-    assert [percent(scale=s)[2] for s in (2, 5, 10)] == [87.4, 96.4, 97.2]
-    assert round(spikes(30)[0], -3) == 29_000 and round(spikes(30, scale=10)[0], -3) == 68_000
-    after20 = np.array([percent(scale=s)[19:] for s in (1, 2, 5, 10)])
+    assert [percent(scale=s)[2] for s in (2, 5, 10)] == [86.1, 96.9, 97.3]
+    assert round(spikes(30)[0], -3) == 26_000 and round(spikes(30, scale=10)[0], -3) == 63_000
+    after20 = np.array([percent(scale=s)[19:] for s in (1, 2, 5)])
     assert round(np.ptp(after20, axis=0).max(), 1) == 0.7  # "within 0.7 points"
+    assert (percent(scale=10)[19:].min(), percent(scale=10)[19:].max()) == (97.3, 98.0)
+    assert percent(scale=10)[19:].mean() < after20.mean(axis=1).min()  # "a little below them"
     assert [sweeps.find_run(curves, scale=s)["rate_correct"] for s in (1, 2, 5, 10)] == [
-        986,
-        986,
-        985,
-        981,
+        983,
+        983,
+        982,
+        976,
     ]
     # connection synapses: chance (all called the bias's class) until the signal is through
     first = {s: sweeps.first_spike_steps(sweeps.find_run(curves, s)) for s in (0.001, 0.005, 0.01)}
-    assert first[0.01] == {"conv1_lif": 10, "conv2_lif": 20, "conv3_lif": 28}
+    assert first[0.01] == {"conv1_lif": 10, "conv2_lif": 19, "conv3_lif": 27}
     assert np.all(percent(0.01)[1:30] == 10.0)
     bias = mnist.pretrained_params()["connection6.bias"]
     _, (_, y_test) = load_mnist(source="bundled", verbose=False)
@@ -463,26 +468,27 @@ def test_precomputed_curves_support_lecture_06(curves):
     for synapse in (0.001, 0.005, 0.01):
         assert percent(synapse)[9] == 10.0 < percent()[9]  # later than None
     filtered = np.array([percent(s)[39:] for s in (None, 0.001, 0.005, 0.01)])
-    assert 98.0 <= filtered.min() and filtered.max() <= 98.9  # 40 to 100 steps
-    assert list(filtered[:, -1]) == [98.3, 98.4, 98.4, 98.5]  # at 100 steps
-    for synapse in (0.005, 0.01):  # "3 digits, at most 7"
-        gain = (
-            np.array(sweeps.find_run(curves, synapse)["correct"]) - np.array(tutorial["correct"])
-        )[39:]
-        assert round(gain.mean()) == 3 and gain.max() == 7
+    assert (filtered.min(), filtered.max()) == (97.6, 98.4)  # 40 to 100 steps
+    assert list(filtered[:, -1]) == [98.1, 98.3, 98.1, 98.0]  # at 100 steps
+    gains = [  # "1.5 digits above, 0.8 above, 0.2 below (never more than 7 digits apart)"
+        (np.array(sweeps.find_run(curves, synapse)["correct"]) - np.array(tutorial["correct"]))[39:]
+        for synapse in (0.001, 0.005, 0.01)
+    ]
+    assert [round(gain.mean(), 1) for gain in gains] == [1.5, 0.8, -0.2]
+    assert max(np.abs(gain).max() for gain in gains) == 7
     # read raw (probe synapse None), the synapses help
     raw = {s: percent(s, raw=True)[49:] for s in (None, 0.001, 0.005, 0.01)}  # 50-100 steps
-    assert (raw[None].min(), raw[None].max()) == (48.4, 76.8)  # "between 48% and 77%"
-    assert 81.5 <= raw[0.001].min() and raw[0.001].max() <= 95.1
+    assert (raw[None].min(), raw[None].max()) == (58.0, 77.7)  # "between 58% and 78%"
+    assert (raw[0.001].min(), raw[0.001].max()) == (89.2, 94.8)  # "89% to 95%"
     both = np.concatenate([raw[0.005], raw[0.01]])
-    assert (both.min(), both.max()) == (97.6, 98.9)
-    # rate regularisation: fewer spikes, same accuracy late, worse early
+    assert (both.min(), both.max()) == (97.3, 98.5)
+    # rate regularisation: fewer spikes, a little less accurate at 30 steps, worse early
     reg, reg_spikes = percent(weights="rate-regularised"), spikes(30, weights="rate-regularised")
-    assert (reg[4], reg[9], reg[29]) == (77.6, 96.9, 98.1)
-    assert round(reg_spikes[0], -2) == 23_500 and round(spikes(30)[0], -2) == 29_100
-    assert round(reg_spikes[1]["conv3_lif"]) == 12 and round(spikes(30)[1]["conv3_lif"]) == 30
+    assert (reg[4], reg[9], reg[29], reg[99]) == (80.2, 96.9, 97.4, 97.9)
+    assert round(reg_spikes[0], -2) == 22_900 and round(spikes(30)[0], -2) == 26_400
+    assert round(reg_spikes[1]["conv3_lif"]) == 10 and round(spikes(30)[1]["conv3_lif"]) == 19
     assert abs(reg_spikes[1]["conv1_lif"] - spikes(30)[1]["conv1_lif"]) < 1
-    assert sweeps.find_run(curves, weights="rate-regularised")["rate_correct"] == 977
+    assert sweeps.find_run(curves, weights="rate-regularised")["rate_correct"] == 980
 
 
 def test_curves_table_and_lookups(curves):

@@ -130,6 +130,36 @@ def test_softlif_approaches_lif_rate_and_its_derivative_is_right():
     np.testing.assert_allclose(soft.derivative(J), numeric, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("sigma", [0.05, 0.3])
+def test_softlif_derivative_matches_finite_differences_everywhere(sigma):
+    """The derivative against central differences of the rate curve, in float64,
+    at the training's smoothing (0.05) too: around threshold, where the slope
+    changes fast, and far below it, where the rate falls only like
+    1 / log(1 / j_s) and the slope is small but not 0."""
+    soft = snn.SoftLIFRate(sigma=sigma, tau_rc=0.02, tau_ref=0.002, amplitude=0.01)
+    J = np.concatenate([np.linspace(-4, 0.5, 19), np.linspace(0.6, 1.4, 33), [2, 5, 20]])
+    h = 1e-6 * sigma
+    numeric = (soft.rates(J + h) - soft.rates(J - h)) / (2 * h)
+    assert np.all(numeric > 0)
+    np.testing.assert_allclose(soft.derivative(J), numeric, rtol=1e-6)
+
+
+def test_softlif_derivative_in_float32_matches_float64():
+    """Training computes the derivative in float32: the same numbers to float32
+    precision, down to where float32 runs out (z = (J - 1) / sigma below about
+    -86: 1 / j_s overflows and the derivative is 0)."""
+    sigma = 0.05
+    soft = snn.SoftLIFRate(sigma=sigma, amplitude=0.01)
+    J32 = np.linspace(1 - 85 * sigma, 30, 2001, dtype=np.float32)
+    d32 = soft.derivative(J32)
+    assert d32.dtype == np.float32 and soft.rates(J32).dtype == np.float64
+    assert soft.step(1.0, J32, {}).dtype == np.float32
+    np.testing.assert_allclose(d32, soft.derivative(J32.astype(np.float64)), rtol=2e-5)
+    far_below = np.array([1 - 87 * sigma, 1 - 200 * sigma, -1e30], dtype=np.float32)
+    assert np.all(soft.derivative(far_below) == 0)
+    assert np.all(soft.derivative(far_below.astype(np.float64)[:2]) > 0)
+
+
 def test_initial_state():
     lif = snn.LIF()
     state = lif.make_state((2, 3), initial_state={"voltage": 0.5})

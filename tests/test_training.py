@@ -205,6 +205,55 @@ def test_network_gradients_match_finite_differences(strides, padding):
         assert_close_gradients(g, numerical_gradient(lambda: total_loss()[0], p))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rates_computed_in_pieces_are_the_same_numbers(dtype, monkeypatch):
+    """RateNetwork turns J into rates and slopes a few items at a time
+    (CHUNK_VALUES); one item at a time or the whole batch at once, the forward
+    and backward passes give the same numbers, bit for bit."""
+    from snnlib.course import mnist
+
+    model = mnist.build_network("pretrained", learner_probes=False)
+    (x, labels), _ = load_mnist(source="bundled", verbose=False)
+    x, labels = images_to_inputs(x[:5]), labels[:5]
+    rate_model = RateNetwork(model.network, model.output, [model.input])
+
+    def forward_backward():
+        out = rate_model.forward({model.input: x}, dtype=dtype, record=True)
+        _, dlogits = softmax_cross_entropy(out[model.output], labels)
+        return out[model.output], rate_model.backward({model.output: dlogits.astype(dtype)})
+
+    monkeypatch.setattr(training.rate_model, "CHUNK_VALUES", 1)  # one item at a time
+    one_by_one = forward_backward()
+    monkeypatch.setattr(training.rate_model, "CHUNK_VALUES", 10**9)  # all at once
+    all_at_once = forward_backward()
+    assert one_by_one[0].dtype == dtype
+    np.testing.assert_array_equal(one_by_one[0], all_at_once[0])
+    for a, b in zip(one_by_one[1], all_at_once[1], strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gradient_stops_where_nothing_upstream_is_trained():
+    """With the first transform frozen, the layer after it needs no slope:
+    backward skips it, and the other gradients are unchanged."""
+    net, inp, out, lif, relu = tiny_network()
+    frozen = net.connections[0]
+    rest = [c for c in net.connections[1:] if isinstance(c.transform, snn.Transform)]
+    x = np.random.default_rng(7).uniform(0, 1, (3, inp.size))
+    labels = np.array([1, 0, 3])
+    grads = {}
+    for name, trainable in (("all", None), ("rest", rest)):
+        model = RateNetwork(net, out, [inp], trainable=trainable, watch=[lif])
+        o = model.forward({inp: x}, dtype=np.float64, record=True)
+        assert (lif in model._cache) == (name == "all")
+        _, dlogits = softmax_cross_entropy(o[out], labels)
+        target = RateTarget(lif, target_hz=30)  # a penalty on the frozen layer: no gradient
+        grads[name] = model.backward({out: dlogits, lif: target.loss_and_grad(o[lif], 0.05)[1]})
+    assert frozen.transform.use_bias and len(grads["all"]) == len(grads["rest"]) + 2
+    for a, b in zip(grads["all"][2:], grads["rest"], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_rate_forward_equals_simulator_with_rate_neurons():
     # the rate pass walks the same network the simulator runs: with rate
     # neurons and no synapses, one simulator step gives the same numbers
@@ -336,6 +385,28 @@ def test_training_writes_into_the_network_the_simulator_runs(digits):
     before = net.connections[0].transform.kernel.copy()
     training.train(net, {inp: x[:32]}, {out: y[:32]}, epochs=1, progress_bar=False)
     assert not np.array_equal(before, net.connections[0].transform.kernel)
+
+
+def test_the_tutorial_recipe_keeps_conv1_as_initialised():
+    """The recipe trains conv2, conv3 and the output; conv1 keeps its start
+    (16 times Glorot's kernel, zero biases) unless train_conv1=True."""
+    from snnlib.course import mnist
+
+    (x, y), _ = load_mnist(source="bundled", verbose=False)
+    start = training.get_params(mnist.build_network(seed=3, learner_probes=False).network)
+    for train_conv1 in (False, True):
+        model, _ = mnist.train_tutorial(
+            x[:64], y[:64], seed=3, epochs=1, train_conv1=train_conv1, progress_bar=False
+        )
+        after = training.get_params(model.network)
+        kept = [k for k in after if np.array_equal(after[k], start[k])]
+        if train_conv1:
+            assert kept == []
+        else:
+            assert kept == ["connection0.bias"]
+            np.testing.assert_array_equal(
+                after["connection0.kernel"], start["connection0.kernel"] * 16
+            )
 
 
 def test_train_checks_its_data(digits):

@@ -49,7 +49,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--train",
         action="store_true",
-        help="train the weights (a few minutes) instead of loading the shipped ones",
+        help="train the weights (about a minute) instead of loading the shipped ones",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for --train (default 0)")
     parser.add_argument("--params", default=None, help="load the weights from this .npz file")
