@@ -11,7 +11,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,site]'
 	# JupyterLab: no "get notified about Jupyter news" prompt
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
@@ -29,7 +29,7 @@ lab: setup  ## open the course in JupyterLab, at the first lecture
 
 # The tests run in two processes (pytest-xdist): one file's tests stay together,
 # so a file's servers and fixtures start once.
-test: lint  ## the style and layer checks, then the whole test suite
+test: lint site-assets  ## the style and layer checks, then the whole test suite
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup  ## ruff (lint, format) and lint-imports (the library's layers)
@@ -44,7 +44,7 @@ bench: setup  ## speed benchmarks (tables on standard output)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache
+	rm -rf $(VENV) demo_output .pytest_cache _build test-output site/node_modules
 
 # --- Exercises: the instructor's workflow with nbgrader (see docs/exercises.md) ---
 # PS names a problem set (PS=ps1_convolution); "*", the default, means all of them
@@ -152,15 +152,17 @@ exchange-feedback: setup  ## feedback/*/$(PS)/ -> the exchange, for each student
 # `make site` builds _build/html from README, the lectures (run at build time, through
 # myst-nb's cache in _build/.jupyter_cache: a lecture is run again only when it or
 # snnlib changed), the problem sets as students get them, docs/ and the API
-# reference. Warnings are errors (-W); -E reads every page afresh, which the cache
-# makes cheap. Every file a page loads is in the site: site/package-lock.json pins
+# reference. Warnings are errors (-W); every page is read and written afresh (-E,
+# into an emptied _build/html: nothing stale gets published), which the cache makes
+# cheap. Every file a page loads is in the site: site/package-lock.json pins
 # MathJax and the widget manager, installed by `npm ci` (make site-assets).
 SITE_ASSETS := site/node_modules/.package-lock.json
-SPHINX_BUILD := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sphinx-build -E -W --keep-going -b html -c site
+SPHINX_BUILD := PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/sphinx-build -E -W --keep-going -b html -c site
 
 .PHONY: site site-assets
 
 site: setup site-assets  ## the course as a static website in _build/html (open _build/html/index.html)
+	rm -rf _build/html
 	$(SPHINX_BUILD) -d _build/doctrees . _build/html
 
 site-assets: $(SITE_ASSETS)  ## the website's pinned browser assets (npm ci in site/)

@@ -17,7 +17,7 @@ checks every explorer:
 - nothing is written to stderr and no cell fails.
 
 Only the explorer cells run, not whole lectures (those are run headless by
-test_notebooks.py): that keeps the test to one or two minutes, where running
+test_site.py's build): that keeps the test to one or two minutes, where running
 the lectures would take several. An explorer cell that needed a name from a
 cell other than the first would fail here with a NameError.
 
