@@ -208,7 +208,7 @@ def main(argv=None):
         )
     print("points: autograded + graded by hand; per extra: (3 students - 1 student) / 2")
 
-    repeats = 5
+    repeats = 3
     print(
         f"\nthe sandbox's cost per notebook: one complete submission run as nbgrader runs "
         f"it\n(kernel start, every cell with the hidden tests, kernel stop), with nbgrader's "
