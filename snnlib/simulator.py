@@ -151,6 +151,10 @@ class Simulator:
             all steps run since the last reset in ``sim.data``.
         """
         n_steps = check_positive_int("Simulator.run_steps", "n_steps", n_steps)
+        if not isinstance(stateful, bool):
+            raise TypeError(
+                f"Simulator.run_steps: stateful must be True or False, got {stateful!r}"
+            )
         inputs = self._check_inputs(inputs or {}, n_steps)
         batch_size = self._batch_size(inputs)
         if self.state is None and stateful:

@@ -245,6 +245,8 @@ def test_a_run_that_is_not_stateful_leaves_the_simulator_as_it_was():
         np.testing.assert_array_equal(fresh[p], stateful[p])
         np.testing.assert_array_equal(after[p], then[p])
         assert sim.data[p].shape == (5, 10, p.size)
+    with pytest.raises(TypeError, match="stateful must be True or False, got 'no'"):
+        sim.run_steps(1, stateful="no")
 
 
 def test_float32_and_float64_agree_closely():
