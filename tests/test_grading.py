@@ -293,14 +293,16 @@ def test_the_course_config():
     assert config.CourseDirectory.release_directory == "exercises"
     assert config.CourseDirectory.course_id
     assert isinstance(config.Execute.timeout, int) and config.Execute.timeout >= 30
+    # ignored in the course's root (a leading "/"), not in folders of the same
+    # name elsewhere, such as the classroom's feedback template
     ignored = (ROOT / ".gitignore").read_text().split()
     for made_at_run_time in (
-        "gradebook.db",
-        "submitted/",
-        "autograded/",
-        "feedback/",
-        "downloaded/",
-        "grades.csv",
+        "/gradebook.db",
+        "/submitted/",
+        "/autograded/",
+        "/feedback/",
+        "/downloaded/",
+        "/grades.csv",
     ):
         assert made_at_run_time in ignored
 
