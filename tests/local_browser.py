@@ -7,6 +7,7 @@ test can fail on it: the course, its website and its classroom must work with
 no network.
 """
 
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +33,18 @@ def launch(playwright):
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
     )
+
+
+@contextmanager
+def chromium(sync_api):
+    """Debian's Chromium for a ``with`` block, closed at its end (``sync_api`` is
+    ``playwright.sync_api``, imported by the test so that it can skip without it)."""
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def is_local(url):

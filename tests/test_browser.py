@@ -41,7 +41,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from local_browser import CHROMIUM, launch, refuse_outside
+from local_browser import CHROMIUM, chromium, refuse_outside
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "snnlib-browser-test"
@@ -162,12 +162,8 @@ def jupyter_lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        browser = launch(p)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from local_browser import CHROMIUM, launch, refuse_outside
+from local_browser import CHROMIUM, chromium, refuse_outside
 from test_grading import replace_once, solution_sources, student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,16 +242,12 @@ def classroom():
 def browser_page():
     """A Chromium page that may reach 127.0.0.1 only: yields ``(page, outside)``,
     ``outside`` listing every other address it tried (each request aborted)."""
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium(sync_api) as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         outside = refuse_outside(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
-        try:
-            yield page, outside
-        finally:
-            browser.close()
+        yield page, outside
 
 
 def screenshot(page, name):

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import pytest
-from local_browser import CHROMIUM, launch, refuse_outside
+from local_browser import CHROMIUM, chromium, refuse_outside
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
@@ -202,12 +202,8 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = launch(p)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture
