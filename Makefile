@@ -12,6 +12,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,site]'
+	# jsonschema loads rfc3987-syntax if it is installed (jupyter-events asks for it),
+	# which compiles a grammar on import: 2.5 s more to start every nbgrader command,
+	# Jupyter server and notebook run. No Jupyter schema uses the formats it checks
+	# (iri, iri-reference); without it, jsonschema leaves them unchecked.
+	$(BIN)/pip uninstall --quiet --yes rfc3987-syntax
 	# JupyterLab: no "get notified about Jupyter news" prompt
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
@@ -27,10 +32,12 @@ ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 lab: setup  ## open the course in JupyterLab, at the first lecture
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/jupyter lab course/00_welcome.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-# The tests run in two processes (pytest-xdist): one file's tests stay together,
-# so a file's servers and fixtures start once.
+# The tests run in three processes (pytest-xdist) on two cores: much of a test's time
+# is spent waiting (for a server to start, a cell to time out, a page to draw), and a
+# third process fills it. One file's tests stay together, so a file's servers and
+# fixtures start once; the longest files start first (tests/conftest.py).
 test: lint site-assets  ## the style and layer checks, then the whole test suite
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n 2 --dist loadfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 lint: setup  ## ruff (lint, format) and lint-imports (the library's layers)
 	$(BIN)/ruff check .

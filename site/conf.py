@@ -63,11 +63,11 @@ nb_execution_mode = "cache"
 # default), set by ext/execution_cache.py, which empties it when snnlib changes.
 # The problem sets are shown as students get them, not run: they raise NotImplementedError.
 nb_execution_excludepatterns = ["exercises/*/*"]
-# Seconds per cell, as tests/test_notebooks.py allows; no lecture cell takes near a
-# minute, even on a busy machine. On a busy machine nbclient now and then (in 3 of about 10
-# cold builds here, and with nbclient alone) misses a reply its kernel has sent and
-# wakes only when this timeout runs out: the lecture then succeeds, late by this much.
-nb_execution_timeout = 120
+# Seconds per cell. The longest lecture cell takes 2.4 s on an idle 2-core machine.
+# On a busy machine nbclient now and then (in 3 of about 10 cold builds here, and with
+# nbclient alone) misses a reply its kernel has sent and wakes only when this timeout
+# runs out: the lecture then succeeds, late by this much, so it is kept short.
+nb_execution_timeout = 30
 nb_execution_raise_on_error = True
 nb_output_stderr = "warn"  # a lecture that writes to stderr fails the build (-W)
 nb_merge_streams = True

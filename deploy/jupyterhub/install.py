@@ -44,8 +44,8 @@ def executable_by_everyone(path):
 
 
 def sources_digest():
-    """A hash of everything the environment is built from."""
-    digest = hashlib.sha256()
+    """A hash of everything the environment is built from, and of how (this file)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for name in SOURCES:
         top = REPOSITORY / name
         files = sorted(top.rglob("*")) if top.is_dir() else [top]
@@ -90,6 +90,8 @@ def install_environment(prefix, python):
                 shutil.copy2(source, copy / name)
         print(f"installing JupyterHub, JupyterLab, nbgrader and snnlib into {venv} ...")
         subprocess.run([*pip, "install", f"{copy}[classroom]"], check=True)
+    # 2.5 s less to start each student's server (the Makefile's setup says why)
+    subprocess.run([*pip, "uninstall", "--yes", "rfc3987-syntax"], check=True)
     settings = venv / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(LAB_OVERRIDES)

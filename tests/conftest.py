@@ -1,0 +1,54 @@
+"""How the test files share the machine when `make test` runs them in parallel.
+
+`make test` runs pytest-xdist with ``--dist loadfile --no-loadscope-reorder``:
+each file goes whole to one worker process (its module fixtures, a JupyterLab, a
+hub, a graded class, the website's build, start once), and the files are handed
+out in the order of the items, which this file sets: the longest first, so that
+the short ones fill in around them instead of a long one starting last and
+running alone.
+"""
+
+import contextlib
+import fcntl
+
+import pytest
+
+# Seconds each takes alone on an idle 2-core machine (`pytest --durations`); every
+# other file takes under 35 s. test_grading.py comes late: see as_the_sandbox_user.
+LONGEST_FIRST = [
+    "test_site.py",  # 70 s; 110 s when it runs every lecture (a fresh checkout)
+    "test_sandbox.py",  # 95 s
+    "test_browser.py",  # 91 s
+    "test_classroom.py",  # 66 s
+    "test_exercises.py",  # 54 s
+    "test_grading.py",  # 48 s
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # a stable sort
+
+
+@pytest.fixture(scope="session")
+def as_the_sandbox_user(tmp_path_factory):
+    """``with as_the_sandbox_user():`` grading as the sandbox's user, one at a time.
+
+    test_sandbox.py and test_grading.py both grade as root, so their kernels run
+    as the sandbox's user (snn-sandbox). Its limit on processes counts all of that
+    user's processes, and test_sandbox.py checks the processes it leaves: graded
+    at the same time, one class's kernels would change what the other measures.
+    The lock is a file all the workers of one run share.
+    """
+    path = tmp_path_factory.getbasetemp().parent / "snn-sandbox-grading.lock"
+
+    @contextlib.contextmanager
+    def hold():
+        with open(path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # waits while another worker grades
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    return hold
