@@ -13,15 +13,15 @@ import fcntl
 
 import pytest
 
-# Seconds each takes alone on an idle 2-core machine (`pytest --durations`); every
-# other file takes under 35 s. test_grading.py comes late: see as_the_sandbox_user.
+# Seconds each took in one fresh `make test` (three workers on two cores, the site's
+# lectures run cold); every other file took under 50 s.
 LONGEST_FIRST = [
-    "test_site.py",  # 70 s; 110 s when it runs every lecture (a fresh checkout)
-    "test_sandbox.py",  # 95 s
-    "test_browser.py",  # 91 s
-    "test_classroom.py",  # 66 s
-    "test_exercises.py",  # 54 s
-    "test_grading.py",  # 48 s
+    "test_site.py",  # 190
+    "test_sandbox.py",  # 124
+    "test_browser.py",  # 109
+    "test_classroom.py",  # 92
+    "test_grading.py",  # 89: after test_sandbox.py's class is graded (as_the_sandbox_user)
+    "test_exercises.py",  # 49
 ]
 
 
