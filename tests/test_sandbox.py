@@ -34,8 +34,9 @@ limits stopped the bomb and the burst, with a note in the feedback; no process
 or temporary folder is left behind.
 
 Then `python -m sandbox check`, the self-check an instructor runs, must pass.
-About 60 s in all on 2 busy cores, 9 s of it the interrupt-swallowing cell (its
-5 s timeout plus nbclient's 4 s wait for output before the kernel is killed).
+About 65 s alone on 2 cores (up to 125 s beside the other test files), 9 s of it
+the interrupt-swallowing cell (its 5 s timeout plus nbclient's 4 s wait for
+output before the kernel is killed).
 The dedicated user is made (and removed afterwards) if CI has not made it.
 test_sandbox_makefile.py checks the Makefile's part, and grading without
 bubblewrap.

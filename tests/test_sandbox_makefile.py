@@ -4,9 +4,9 @@ on a machine without bubblewrap (test_sandbox.py grades a hostile class in it).
 The Makefile replaces nbgrader's Execute preprocessor, and only it, with the
 sandboxed one. On a laptop without bubblewrap, a class of two (an honest student
 and one whose cell loops, catching every interrupt) is graded with a warning and
-the same scores as in the sandbox: about 20 s on 2 busy cores, 9 s of it the
-looping cell's 5 s timeout and nbclient's 4 s wait for output before the kernel
-is killed.
+the same scores as in the sandbox: about 28 s alone on 2 cores (a release, then
+grading), 9 s of it the looping cell's 5 s timeout and nbclient's 4 s wait for
+output before the kernel is killed.
 """
 
 import json
