@@ -13,15 +13,15 @@ import fcntl
 
 import pytest
 
-# Seconds each took in one fresh `make test` (three workers on two cores, the site's
-# lectures run cold); every other file took under 50 s.
+# Seconds each took in two cold runs of the suite (three workers on two cores);
+# every other file took under 50 s.
 LONGEST_FIRST = [
-    "test_site.py",  # 190
-    "test_sandbox.py",  # 124
-    "test_browser.py",  # 109
-    "test_classroom.py",  # 92
-    "test_grading.py",  # 89: after test_sandbox.py's class is graded (as_the_sandbox_user)
-    "test_exercises.py",  # 49
+    "test_site.py",  # 190-217
+    "test_sandbox.py",  # 94-124
+    "test_browser.py",  # 97-109
+    "test_classroom.py",  # 68-92
+    "test_grading.py",  # 57-89: after test_sandbox.py's class is graded (as_the_sandbox_user)
+    "test_exercises.py",  # 49-77
 ]
 
 

@@ -41,7 +41,6 @@ Debian's Chromium; without one of them it is skipped, saying which.
 
 import csv
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -98,6 +97,9 @@ pytest.importorskip("requests")
 pytest.importorskip("websocket", reason="websocket-client is not installed")
 from hub_clients import HubUser, Terminal  # noqa: E402 (needs requests and websocket)
 
+sys.path.insert(0, str(DEPLOY))
+from accounts import account  # noqa: E402 (deploy/jupyterhub/accounts.py: the standard library only)
+
 # --- the class: accounts and hub, by the project's script; and cleaning up ------------------
 
 
@@ -119,13 +121,6 @@ def classroom_script(*args, state, check=True):
             f"classroom.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         )
     return result.stdout + result.stderr
-
-
-def account(name):
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        return None
 
 
 def processes_of(uids):

@@ -34,7 +34,7 @@ limits stopped the bomb and the burst, with a note in the feedback; no process
 or temporary folder is left behind.
 
 Then `python -m sandbox check`, the self-check an instructor runs, must pass.
-About 65 s alone on 2 cores (up to 125 s beside the other test files), 9 s of it
+About 60 s alone on 2 cores (94-124 s beside the other test files), 9 s of it
 the interrupt-swallowing cell (its 5 s timeout plus nbclient's 4 s wait for
 output before the kernel is killed).
 The dedicated user is made (and removed afterwards) if CI has not made it.
