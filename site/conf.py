@@ -36,6 +36,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.githubpages",  # a .nojekyll file: GitHub Pages then serves _static/
     "execution_cache",
+    "kernel_replies",
     "offline_assets",
     "explorers",
     "pages",
@@ -64,9 +65,9 @@ nb_execution_mode = "cache"
 # The problem sets are shown as students get them, not run: they raise NotImplementedError.
 nb_execution_excludepatterns = ["exercises/*/*"]
 # Seconds per cell. The longest lecture cell takes 2.4 s on an idle 2-core machine.
-# On a busy machine nbclient now and then (in 3 of about 10 cold builds here, and with
-# nbclient alone) misses a reply its kernel has sent and wakes only when this timeout
-# runs out: the lecture then succeeds, late by this much, so it is kept short.
+# On a busy machine the wait for a cell's reply now and then missed the reply and
+# woke only when this timeout ran out; ext/kernel_replies.py waits in half-second
+# slices, so that costs at most half a second.
 nb_execution_timeout = 30
 nb_execution_raise_on_error = True
 nb_output_stderr = "warn"  # a lecture that writes to stderr fails the build (-W)

@@ -16,12 +16,12 @@ import pytest
 # Seconds each took in two cold runs of the suite (three workers on two cores);
 # every other file took under 50 s.
 LONGEST_FIRST = [
-    "test_site.py",  # 190-217
-    "test_sandbox.py",  # 94-124
-    "test_browser.py",  # 97-109
-    "test_classroom.py",  # 68-92
-    "test_grading.py",  # 57-89: after test_sandbox.py's class is graded (as_the_sandbox_user)
-    "test_exercises.py",  # 49-77
+    "test_site.py",  # 185-194
+    "test_sandbox.py",  # 98-115
+    "test_browser.py",  # 114-124
+    "test_classroom.py",  # 94-105
+    "test_grading.py",  # 50-92: it waits while test_sandbox.py's class is graded
+    "test_exercises.py",  # 49-100
 ]
 
 

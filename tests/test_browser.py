@@ -5,8 +5,8 @@ temporary root, settings and runtime directory, and Jupyter's news
 notification turned off). For each lecture in ``course/`` that calls an
 explorer (a code cell with ``widgets.<name>_explorer(``), it writes a notebook
 of the lecture's first code cell (its imports) and its explorer cells, both
-verbatim, opens it with Playwright in a fresh workspace, runs all cells, and
-checks every explorer:
+verbatim, opens it in JupyterLab (loaded once, in one page, with Playwright),
+runs all cells, and checks every explorer:
 
 - every control shows its value: a dropdown has an option selected, with
   non-empty text that fits the box; a slider has a non-empty readout;
@@ -45,6 +45,7 @@ from local_browser import CHROMIUM, chromium, refuse_outside
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "snnlib-browser-test"
+POLL = 100  # ms between checks while waiting
 RENDER_TIMEOUT = 120_000  # ms for a notebook's explorers to draw (the network's takes ~7 s)
 EXPLORER_CALL = re.compile(r"\bwidgets\.(\w+_explorer)\(")
 # JupyterLab shows both an error and text on stderr as this
@@ -166,22 +167,56 @@ def browser():
         yield browser
 
 
-@pytest.fixture
-def page(browser):
-    """A page in a fresh context that may reach 127.0.0.1 only: yields ``(page,
+def new_page(browser):
+    """A page in a fresh context that may reach 127.0.0.1 only: ``(context, page,
     outside)``, where ``outside`` lists every other URL it tried (aborted)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     outside = refuse_outside(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    return context, page, outside
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page: yields ``(page, outside)``."""
+    context, page, outside = new_page(browser)
     try:
         yield page, outside
     finally:
         context.close()
 
 
-def shut_down_kernels(url):
-    """Stop every kernel: a network explorer keeps computing runs in the background."""
+@pytest.fixture(scope="module")
+def lab_page(browser, jupyter_lab):
+    """JupyterLab, loaded once in one page for all the lectures: yields ``(page,
+    outside)``. Each lecture's notebook is opened in it, as a student opens one
+    from the file browser, and closed after: a load of JupyterLab costs Chromium
+    about 7 CPU-seconds, so loading it for every lecture doubled the test's time."""
+    url, _ = jupyter_lab
+    context, page, outside = new_page(browser)
+    try:
+        page.goto(f"{url}/lab/workspaces/browser-test?reset&token={TOKEN}")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", polling=POLL)
+        page.evaluate("() => window.jupyterapp.restored")
+        yield page, outside
+    finally:
+        context.close()
+
+
+# Close every open document without asking to save it (its outputs changed it)
+CLOSE_ALL_JS = """() => {
+  for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (widget.context && widget.context.model) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
+
+
+def close_notebooks(page, url):
+    """Close every notebook in the page, then stop every kernel: a network explorer
+    keeps computing runs in the background."""
+    page.evaluate(CLOSE_ALL_JS)
     for kernel in api(f"{url}/api/kernels"):
         api(f"{url}/api/kernels/{kernel['id']}", method="DELETE")
 
@@ -247,16 +282,20 @@ def check_controls(name, controls):
     return problems
 
 
-def open_and_run(page, url, name, n_explorers):
-    """Open ``name`` in its own workspace, wait for its kernel, run all cells,
-    and wait until each of the ``n_explorers`` explorers has drawn its figure."""
-    page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/{name}?reset&token={TOKEN}")
+def open_and_run(page, name, n_explorers):
+    """Open the notebook ``name``, wait for its kernel, run all cells, and wait
+    until each of the ``n_explorers`` explorers has drawn its figure."""
+    page.evaluate(
+        "(path) => window.jupyterapp.commands.execute('docmanager:open', {path: path})", name
+    )
     page.wait_for_function(
-        "() => { const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " const kernel = nb && nb.sessionContext && nb.sessionContext.session"
-        "   && nb.sessionContext.session.kernel;"
+        "(path) => { const nb = window.jupyterapp.shell.currentWidget;"
+        " const kernel = nb && nb.context && nb.context.path === path && nb.sessionContext"
+        "   && nb.sessionContext.session && nb.sessionContext.session.kernel;"
         " return kernel && kernel.connectionStatus === 'connected'"
-        "   && nb.content && nb.content.widgets.length > 0; }"
+        "   && nb.content && nb.content.widgets.length > 0; }",
+        arg=name,
+        polling=POLL,
     )
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
@@ -264,6 +303,7 @@ def open_and_run(page, url, name, n_explorers):
         ".filter(w => w.querySelector('.widget-output img')).length >= n"
         " || document.querySelector(stderr) !== null",
         arg=[n_explorers, STDERR],
+        polling=POLL,
         timeout=RENDER_TIMEOUT,
     )
 
@@ -275,6 +315,7 @@ def wait_for_new_figure(page, cell, before, timeout=60_000):
             "([cell, before]) => { const img = cell.querySelector('.widget-output img');"
             " return img !== null && img.getAttribute('src') !== before; }",
             arg=[cell.element_handle(), before],
+            polling=POLL,
             timeout=timeout,
         )
         return True
@@ -333,9 +374,10 @@ def test_requests_outside_localhost_are_refused(page):
 
 
 @pytest.mark.parametrize("lecture", LECTURES, ids=[p.stem for p in LECTURES])
-def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
+def test_lecture_explorers_in_the_browser(jupyter_lab, lab_page, lecture, tmp_path):
     url, root = jupyter_lab
-    page, outside = page
+    page, outside = lab_page
+    refused_before = len(outside)
     setup, explorers = explorer_cells(lecture)
     name = f"{lecture.stem}_explorers.ipynb"
     write_notebook(
@@ -347,7 +389,7 @@ def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
     doing = f"opening {name} and running its cells"
     problems = []
     try:
-        open_and_run(page, url, name, len(explorers))
+        open_and_run(page, name, len(explorers))
         errors = page.locator(STDERR)
         assert errors.count() == 0, (
             f"a cell failed or wrote to stderr:\n{errors.first.inner_text()}"
@@ -395,8 +437,9 @@ def test_lecture_explorers_in_the_browser(jupyter_lab, page, lecture, tmp_path):
             f"{type(error).__name__}: {str(error)[:800]}"
         ) from error
     finally:
-        shut_down_kernels(url)
-    assert not outside, f"the browser tried to reach outside 127.0.0.1: {outside}"
+        close_notebooks(page, url)
+    refused = outside[refused_before:]
+    assert not refused, f"the browser tried to reach outside 127.0.0.1: {refused}"
     if problems:
         shot = tmp_path / "problems.png"
         page.screenshot(path=str(shot))

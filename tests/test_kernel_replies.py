@@ -1,0 +1,93 @@
+"""The website's build waits for kernel messages in half-second slices (site/ext/kernel_replies.py).
+
+A channel whose socket answers only after a few polls stands in for the kernel:
+the wait must be cut into slices of at most half a second, give up at the
+caller's deadline as before, and count a message it found only when a slice
+ran out.
+"""
+
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from queue import Empty
+
+import pytest
+
+pytest.importorskip("sphinx")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site" / "ext"))
+import kernel_replies  # noqa: E402
+
+
+class Socket:
+    """Answers "nothing yet" to the first ``silent`` polls, each after its whole
+    timeout, then "a message"; records every timeout it was given (ms)."""
+
+    def __init__(self, silent, at_once=True):
+        self.silent, self.at_once, self.asked = silent, at_once, []
+
+    async def poll(self, timeout_ms):
+        self.asked.append(timeout_ms)
+        if len(self.asked) <= self.silent:
+            await asyncio.sleep(timeout_ms / 1000)
+            return 0
+        if not self.at_once:  # a lost wake-up: found only when the poll times out
+            await asyncio.sleep(timeout_ms / 1000)
+        return 1
+
+
+class Channel:
+    def __init__(self, socket, sent_ago=0.0):
+        self.socket, self.sent_ago = socket, sent_ago
+
+    async def _recv(self):
+        sent = datetime.now(UTC) - timedelta(seconds=self.sent_ago)
+        return {"header": {"date": sent}, "content": {}}
+
+
+def get_msg(channel, timeout):
+    return asyncio.run(kernel_replies.get_msg_in_slices(channel, timeout))
+
+
+@pytest.fixture(autouse=True)
+def no_late_messages():
+    kernel_replies.found_late.clear()
+    yield
+    kernel_replies.found_late.clear()
+
+
+def test_a_long_wait_is_cut_into_half_second_slices():
+    socket = Socket(silent=3)
+    msg = get_msg(Channel(socket), timeout=30)
+    assert msg["content"] == {}
+    assert socket.asked == [500, 500, 500, 500]
+    assert kernel_replies.found_late == []
+
+
+def test_the_deadline_is_unchanged():
+    socket = Socket(silent=100)
+    started = time.monotonic()
+    with pytest.raises(Empty):
+        get_msg(Channel(socket), timeout=1.2)
+    assert 1.2 <= time.monotonic() - started < 2.0
+    assert socket.asked[:2] == [500, 500] and 150 <= socket.asked[2] <= 200
+    assert max(socket.asked) <= 500
+
+
+def test_no_timeout_waits_in_slices_too():
+    socket = Socket(silent=2)
+    get_msg(Channel(socket), timeout=None)
+    assert socket.asked == [500, 500, 500]
+
+
+def test_a_message_found_only_when_a_slice_ran_out_is_counted():
+    socket = Socket(silent=0, at_once=False)
+    get_msg(Channel(socket, sent_ago=0.8), timeout=30)
+    assert len(kernel_replies.found_late) == 1
+    assert kernel_replies.found_late[0] >= 0.8
+
+
+def test_a_message_found_at_once_is_not_counted():
+    get_msg(Channel(Socket(silent=0), sent_ago=0.8), timeout=30)
+    assert kernel_replies.found_late == []
