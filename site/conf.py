@@ -8,7 +8,8 @@ API reference). _toc.yml is the course map.
 Lectures are executed at build time by myst-nb, through jupyter-cache: an
 unchanged notebook is not run again, as long as snnlib and the main packages are
 unchanged too (ext/execution_cache.py). A cell error, or anything a cell
-writes to stderr, fails the build.
+writes to stderr, fails the build. ext/kernel_replies.py makes the wait for a
+cell's reply check the kernel's socket every half second.
 
 Nothing a page loads comes from outside the site: MathJax and the widget
 manager are copied from site/node_modules (`npm ci` in this folder) into
