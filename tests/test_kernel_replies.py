@@ -15,9 +15,7 @@ from queue import Empty
 
 import pytest
 
-pytest.importorskip("sphinx")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site" / "ext"))
-import kernel_replies  # noqa: E402
+EXT = Path(__file__).resolve().parents[1] / "site" / "ext"
 
 
 class Socket:
@@ -46,48 +44,55 @@ class Channel:
         return {"header": {"date": sent}, "content": {}}
 
 
-def get_msg(channel, timeout):
+@pytest.fixture
+def kernel_replies():
+    """The extension, imported when a test runs (it imports Sphinx: a second at
+    collection in every worker), with no message counted yet."""
+    pytest.importorskip("sphinx")
+    if str(EXT) not in sys.path:
+        sys.path.insert(0, str(EXT))
+    import kernel_replies
+
+    kernel_replies.found_late.clear()
+    yield kernel_replies
+    kernel_replies.found_late.clear()
+
+
+def get_msg(kernel_replies, channel, timeout):
     return asyncio.run(kernel_replies.get_msg_in_slices(channel, timeout))
 
 
-@pytest.fixture(autouse=True)
-def no_late_messages():
-    kernel_replies.found_late.clear()
-    yield
-    kernel_replies.found_late.clear()
-
-
-def test_a_long_wait_is_cut_into_half_second_slices():
+def test_a_long_wait_is_cut_into_half_second_slices(kernel_replies):
     socket = Socket(silent=3)
-    msg = get_msg(Channel(socket), timeout=30)
+    msg = get_msg(kernel_replies, Channel(socket), timeout=30)
     assert msg["content"] == {}
     assert socket.asked == [500, 500, 500, 500]
     assert kernel_replies.found_late == []
 
 
-def test_the_deadline_is_unchanged():
+def test_the_deadline_is_unchanged(kernel_replies):
     socket = Socket(silent=100)
     started = time.monotonic()
     with pytest.raises(Empty):
-        get_msg(Channel(socket), timeout=1.2)
+        get_msg(kernel_replies, Channel(socket), timeout=1.2)
     assert 1.2 <= time.monotonic() - started < 2.0
     assert socket.asked[:2] == [500, 500] and 150 <= socket.asked[2] <= 200
     assert max(socket.asked) <= 500
 
 
-def test_no_timeout_waits_in_slices_too():
+def test_no_timeout_waits_in_slices_too(kernel_replies):
     socket = Socket(silent=2)
-    get_msg(Channel(socket), timeout=None)
+    get_msg(kernel_replies, Channel(socket), timeout=None)
     assert socket.asked == [500, 500, 500]
 
 
-def test_a_message_found_only_when_a_slice_ran_out_is_counted():
+def test_a_message_found_only_when_a_slice_ran_out_is_counted(kernel_replies):
     socket = Socket(silent=0, at_once=False)
-    get_msg(Channel(socket, sent_ago=0.8), timeout=30)
+    get_msg(kernel_replies, Channel(socket, sent_ago=0.8), timeout=30)
     assert len(kernel_replies.found_late) == 1
     assert kernel_replies.found_late[0] >= 0.8
 
 
-def test_a_message_found_at_once_is_not_counted():
-    get_msg(Channel(Socket(silent=0), sent_ago=0.8), timeout=30)
+def test_a_message_found_at_once_is_not_counted(kernel_replies):
+    get_msg(kernel_replies, Channel(Socket(silent=0), sent_ago=0.8), timeout=30)
     assert kernel_replies.found_late == []
