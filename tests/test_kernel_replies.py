@@ -36,11 +36,11 @@ class Socket:
 
 
 class Channel:
-    def __init__(self, socket, sent_ago=0.0):
-        self.socket, self.sent_ago = socket, sent_ago
+    def __init__(self, socket, sent_ago=0.0, date=None):
+        self.socket, self.sent_ago, self.date = socket, sent_ago, date
 
     async def _recv(self):
-        sent = datetime.now(UTC) - timedelta(seconds=self.sent_ago)
+        sent = self.date or datetime.now(UTC) - timedelta(seconds=self.sent_ago)
         return {"header": {"date": sent}, "content": {}}
 
 
@@ -95,4 +95,11 @@ def test_a_message_found_only_when_a_slice_ran_out_is_counted(kernel_replies):
 
 def test_a_message_found_at_once_is_not_counted(kernel_replies):
     get_msg(kernel_replies, Channel(Socket(silent=0), sent_ago=0.8), timeout=30)
+    assert kernel_replies.found_late == []
+
+
+def test_a_message_without_a_readable_date_is_returned_and_not_counted(kernel_replies):
+    socket = Socket(silent=0, at_once=False)
+    msg = get_msg(kernel_replies, Channel(socket, date="2026-12-01T10:00:00"), timeout=30)
+    assert msg["header"]["date"] == "2026-12-01T10:00:00"
     assert kernel_replies.found_late == []
