@@ -56,8 +56,7 @@ def report(app, exception):
         logger.info(
             f"kernel_replies: {len(found_late)} kernel message(s) were found only when a "
             f"{SLICE} s wait ran out (lost wake-ups, or a machine too busy to run the build; "
-            f"the longest had waited "
-            f"{max(found_late):.2f} s)"
+            f"the longest had waited {max(found_late):.2f} s)"
         )
 
 
