@@ -194,7 +194,7 @@ def lab_page(browser, jupyter_lab):
     from the file browser, and closed after. A load of JupyterLab costs Chromium
     about 7 CPU-seconds. With a load per lecture (and waits that polled at every
     animation frame) the test took 97 s alone and its processes 146 CPU-seconds;
-    with one load, 64 s and 84 CPU-seconds."""
+    with one load, 64-82 s alone (84 CPU-seconds in the 64 s run)."""
     url, _ = jupyter_lab
     context, page, outside = new_page(browser)
     try:
